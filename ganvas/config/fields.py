@@ -1,0 +1,42 @@
+"""Helpers that let one dataclass field carry its default, help text and CLI spelling."""
+from __future__ import annotations
+
+import dataclasses
+import typing
+from typing import Any
+
+
+def opt(default: Any, help: str, *, choices: tuple | None = None, flag: str | None = None,
+        cli: bool = True) -> Any:
+    """A config field: its default, the help line the CLI shows, and optional choices."""
+    meta = {"help": help, "choices": choices, "flag": flag, "cli": cli}
+    if isinstance(default, (list, dict, set)):
+        return dataclasses.field(default_factory=lambda: type(default)(default), metadata=meta)
+    return dataclasses.field(default=default, metadata=meta)
+
+
+def to_dict(config: Any) -> dict:
+    """A JSON-ready copy of a config (tuples become lists)."""
+    return dataclasses.asdict(config)
+
+
+def from_dict(cls: type, data: dict) -> Any:
+    """Rebuild a config from `to_dict` output, ignoring keys a newer or older version lacks."""
+    hints = typing.get_type_hints(cls)
+    known = {f.name for f in dataclasses.fields(cls)}
+    values = {}
+    for key, value in data.items():
+        if key not in known:
+            continue
+        if isinstance(value, list) and typing.get_origin(hints[key]) is tuple:
+            value = tuple(value)
+        values[key] = value
+    return cls(**values)
+
+
+def field_default(cls: type, name: str) -> Any:
+    """The default of one field, for code that must agree with the config without a copy."""
+    for f in dataclasses.fields(cls):
+        if f.name == name:
+            return f.default_factory() if f.default is dataclasses.MISSING else f.default
+    raise KeyError(name)
