@@ -1,0 +1,51 @@
+"""`ganvas evaluate RUN`: score a trained generator with FID, KID, precision/recall and SWD."""
+from __future__ import annotations
+
+import argparse
+
+from ..config.evaluate import EvalConfig
+from .args import add_config_flags, config_from_args
+
+
+def add_parser(subparsers) -> None:
+    parser = subparsers.add_parser(
+        "evaluate", help="score a run: FID, KID, precision/recall, SWD, each with its protocol",
+        description="Generate N images from a run and compare them with reference images. "
+                    "Every number is printed beside the protocol that produced it.")
+    # `run` is taken by the command's callback, so the folder goes to `run_dir`.
+    parser.add_argument("run_dir", metavar="RUN", help="run folder written by `ganvas train`")
+    add_config_flags(parser, EvalConfig)
+    parser.set_defaults(run=_run)
+
+
+def _run(args: argparse.Namespace) -> None:
+    from ..metrics.evaluate import evaluate
+    from .display import Display
+
+    config = config_from_args(EvalConfig, args, run=args.run_dir)
+    with Display() as show:
+        results = evaluate(config.run, config=config, progress=show)
+    print_results(results)
+
+
+def print_results(results: dict) -> None:
+    """One table of numbers, then the protocol every number depends on."""
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title=f"ganvas evaluate {results.get('run', '')}".strip())
+    table.add_column("metric")
+    table.add_column("value", justify="right")
+    table.add_column("detail")
+    for name, entry in results["metrics"].items():
+        table.add_row(name, f"{entry['value']:.4g}", entry.get("detail", ""))
+    protocol = Table(title="protocol", show_header=False)
+    protocol.add_column("setting")
+    protocol.add_column("value")
+    for key, value in results["protocol"].items():
+        protocol.add_row(key, str(value))
+    console = Console(highlight=False)
+    console.print(table)
+    console.print(protocol)
+    if results.get("json"):
+        console.print(f"wrote {results['json']}")
