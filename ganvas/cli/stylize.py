@@ -1,0 +1,48 @@
+"""`ganvas stylize`: repaint a photo in the style of one or more paintings."""
+from __future__ import annotations
+
+import argparse
+
+from ..config import StyleConfig
+from ..config.fields import field_default
+from ..errors import GanvasError
+from .args import add_config_flags, config_from_args
+
+
+def add_parser(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("stylize", help="neural style transfer (Gatys) on the CPU",
+                       description="Repaint CONTENT in the style of STYLE (several styles blend).")
+    p.add_argument("images", nargs="*", metavar="CONTENT STYLE [STYLE ...]",
+                   help="the photo, then one or more style images")
+    p.add_argument("--out", default=argparse.SUPPRESS,
+                   help=f"output image (default: {field_default(StyleConfig, 'out')})")
+    p.add_argument("--demo", action="store_true",
+                   help="use the built-in demo photo and style instead of CONTENT and STYLE")
+    add_config_flags(p, StyleConfig)
+    p.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> None:
+    from ..style.run import stylize_config
+
+    config = _config(args)
+    from .display import Display
+
+    with Display() as show:
+        path = stylize_config(config, progress=show)
+    print(path)
+
+
+def _config(args: argparse.Namespace) -> StyleConfig:
+    if args.demo:
+        if args.images:
+            raise GanvasError("--demo: takes no CONTENT or STYLE images; drop them or drop --demo")
+        from ..style.demo_images import DEMO_OVERRIDES
+
+        given = {k for k in vars(args) if k in DEMO_OVERRIDES}
+        demo = {k: v for k, v in DEMO_OVERRIDES.items() if k not in given}
+        return config_from_args(StyleConfig, args, **demo)
+    if len(args.images) < 2:
+        raise GanvasError("stylize: needs CONTENT and at least one STYLE image (or --demo)")
+    content, *styles = args.images
+    return config_from_args(StyleConfig, args, content=content, styles=tuple(styles))
