@@ -1,0 +1,68 @@
+"""What the lesson advises for each trouble the diagnostics detect, as words and as a loop action.
+
+An action uses only the keys the training loop knows how to apply under --auto-stabilize:
+"lr_d_factor" and "lr_g_factor" multiply a learning rate, "skip_d_below" sets the loss below which
+D's update is skipped, and "flip" turns on flip augmentation.
+"""
+from __future__ import annotations
+
+from typing import Optional
+
+ALARMS = ("mode_collapse", "d_overpowering", "divergence", "no_progress")
+
+# D's loss below which its update is skipped once D is found overpowering. For the default loss
+# (two BCE terms, 1.39 at equilibrium) 0.3 means D already calls most reals and fakes correctly
+# with high confidence, so one skipped step costs it little and gives G a chance to catch up.
+SKIP_D_BELOW = 0.3
+
+# Built-in data whose meaning changes when mirrored; flip augmentation would teach G mirrored digits.
+_ORIENTED_DATA = ("mnist",)
+
+_ADVICE = {
+    "d_overpowering": "Give D a lower learning rate than G (separate learning rates) or skip D's updates "
+                      "while its loss is low (--skip-d-below), so G gets useful gradients again; with few "
+                      "images, augmentation (--flip) keeps D from memorising them.",
+    "mode_collapse": "Slow G down with a lower learning rate than D's (separate learning rates) so it stops "
+                     "chasing the few outputs D currently accepts; augmentation (--flip) and --spectral-norm "
+                     "on D also help, or resume from a checkpoint before the collapse.",
+    "divergence": "Lower the learning rates: a sudden LR drop often brings a diverging GAN back to convergence "
+                  "(--recover rolls back to the last good checkpoint and halves both).",
+    "no_progress": "Lower the learning rate (a sudden LR drop often restarts progress) or add augmentation "
+                   "(--flip); if samples already look right, the run may simply have converged.",
+}
+
+
+def advice(event: str, config: dict) -> str:
+    """The lesson's advice in one sentence, plus the high-resolution note where it applies."""
+    text = _ADVICE[event]
+    resolution = config.get("resolution") or 0
+    if resolution >= 128:
+        text += (f" At {resolution}x{resolution}, progressive growing (ProGAN) or multi-scale gradients "
+                 "(MSG-GAN) make training far more stable.")
+    return text
+
+
+def action(event: str, config: dict, times: int) -> dict:
+    """The loop action for the `times`-th alarm of this kind (1 for the first); repeats escalate."""
+    if event == "d_overpowering":
+        act: dict = {"lr_d_factor": 0.5}
+        skip: Optional[float] = config.get("skip_d_below")
+        if skip is None or skip < SKIP_D_BELOW:
+            act["skip_d_below"] = SKIP_D_BELOW
+        if times >= 2 and _flip_helps(config):
+            act["flip"] = True
+        return act
+    if event == "mode_collapse":
+        return {"lr_g_factor": 0.5}
+    if event == "divergence":
+        return {"lr_d_factor": 0.5, "lr_g_factor": 0.5}
+    if event == "no_progress":
+        act = {"lr_d_factor": 0.5, "lr_g_factor": 0.5}
+        if times >= 2 and _flip_helps(config):
+            act["flip"] = True
+        return act
+    return {}
+
+
+def _flip_helps(config: dict) -> bool:
+    return not config.get("flip") and str(config.get("data", "")).lower() not in _ORIENTED_DATA
