@@ -1,0 +1,31 @@
+"""`ganvas train SOURCE --out RUN`: flags come from TrainConfig."""
+from __future__ import annotations
+
+from ..config import TrainConfig
+from ..config.fields import field_default
+from .args import add_config_flags
+
+
+def add_parser(sub) -> None:
+    parser = sub.add_parser("train", help="train a GAN on a folder, a .zip or a built-in dataset",
+                            description="Train a GAN. Stop any time with Ctrl-C; continue with --resume.")
+    parser.add_argument("data", nargs="?", default=None,
+                        help="image folder, .zip, or built-in name: shapes, fashion-mnist, mnist "
+                             f"(default: {field_default(TrainConfig, 'data')}, or the run's own when resuming)")
+    parser.add_argument("--out", default=field_default(TrainConfig, "out"), help="run folder (default: %(default)s)")
+    parser.add_argument("--resume", action="store_true", help="continue the run in --out to its target")
+    parser.add_argument("--force", action="store_true",
+                        help="start a new run even if --out holds another (the old one is kept beside it)")
+    add_config_flags(parser, TrainConfig)
+    parser.set_defaults(run=run)
+
+
+def run(args) -> None:
+    from ..gan.train import train
+    from .display import Display
+
+    names = {"data", "out"} | set(TrainConfig.__dataclass_fields__)
+    options = {k: v for k, v in vars(args).items() if k in names and v is not None}
+    options = {k: tuple(v) if isinstance(v, list) else v for k, v in options.items()}
+    with Display() as show:
+        train(resume=args.resume, force=args.force, progress=show, **options)

@@ -1,0 +1,128 @@
+"""Opening a run folder: a new run, a resumed one, or a refusal that protects what is already there."""
+from __future__ import annotations
+
+import dataclasses
+import json
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from ..config import TrainConfig
+from ..config.fields import from_dict, to_dict
+from ..errors import GanvasError
+from ..progress import Callback, Progress
+from .runlog import RunLog, versions
+
+# What a resume may change: budgets, cadences, speed settings and the lesson's in-flight cures.
+RESUMABLE = {"steps", "epochs", "minutes", "lr_g", "lr_d", "skip_d_below", "auto_stabilize", "recover",
+             "precision", "device", "threads", "log_every", "sample_every", "checkpoint_every", "eval_every",
+             "eval_samples", "tensorboard", "data", "data_root", "out"}
+
+
+@dataclass
+class Opened:
+    config: TrainConfig
+    dataset: Any
+    run: Path
+    log: RunLog
+    resuming: bool
+    changed: dict
+
+
+def _flag(name: str) -> str:
+    return "--" + name.replace("_", "-")
+
+
+def validate(cfg: TrainConfig) -> None:
+    res = cfg.resolution
+    if res is not None and (res < 16 or res > 256 or res & (res - 1)):
+        raise GanvasError(f"--resolution {res}: use a power of two from 16 to 256")
+    if cfg.channels not in (None, 1, 3):
+        raise GanvasError(f"--channels {cfg.channels}: use 1 (grayscale) or 3 (colour)")
+    for name in ("batch_size", "z_dim", "width", "log_every", "sample_every", "checkpoint_every"):
+        if getattr(cfg, name) <= 0:
+            raise GanvasError(f"{_flag(name)} {getattr(cfg, name)}: must be positive")
+    for name in ("steps", "epochs", "minutes"):
+        value = getattr(cfg, name)
+        if value is not None and value <= 0:
+            raise GanvasError(f"{_flag(name)} {value}: must be positive")
+    if not 0 <= cfg.ema < 1:
+        raise GanvasError(f"--ema {cfg.ema}: use a decay in [0, 1), e.g. 0.999, or 0 to turn EMA off")
+    if not 0 <= cfg.label_smoothing < 0.5:
+        raise GanvasError(f"--label-smoothing {cfg.label_smoothing}: use a value in [0, 0.5), e.g. 0.1")
+
+
+def _refuse_existing(run: Path, saved: dict) -> None:
+    data = saved.get("config", {}).get("data", "?")
+    raise GanvasError(f"{run}: already holds a run (trained on {data}); add --resume to continue it, "
+                      f"--force to start over (the old run is kept beside it), or choose another --out")
+
+
+def _archive(run: Path) -> Path:
+    kept = run.with_name(f"{run.name}.old-{time.strftime('%Y%m%d-%H%M%S')}")
+    run.rename(kept)
+    return kept
+
+
+def _resumed_config(run: Path, saved: dict, explicit: dict) -> tuple[TrainConfig, dict]:
+    base = from_dict(TrainConfig, saved["config"])
+    changed = {k: v for k, v in explicit.items() if getattr(base, k) != v}
+    fixed = sorted(set(changed) - RESUMABLE)
+    if fixed:
+        name = fixed[0]
+        raise GanvasError(f"{run}: was trained with {_flag(name)} {getattr(base, name)}; resume with the same "
+                          f"value, or start a new run with another --out")
+    return dataclasses.replace(base, **changed), changed
+
+
+def _inside(child: Path, parent: Path) -> bool:
+    try:
+        child.resolve().relative_to(parent.resolve())
+        return True
+    except ValueError:
+        return False
+
+
+def open_run(explicit: dict, *, resume: bool, force: bool, progress: Callback) -> Opened:
+    from ..data import builtin_settings, prepare, write_skipped_report
+
+    cfg = TrainConfig(**explicit)
+    run = Path(cfg.out)
+    saved_path = run / "run.json"
+    saved = json.loads(saved_path.read_text()) if saved_path.exists() else None
+    resuming = bool(resume and saved)
+    changed: dict = {}
+    if resuming:
+        cfg, changed = _resumed_config(run, saved, explicit)
+    elif saved and not force:
+        _refuse_existing(run, saved)
+    elif saved:
+        kept = _archive(run)
+        progress(Progress("train", "note", message=f"the previous run in {run} was moved to {kept}"))
+    elif resume:
+        progress(Progress("train", "note", message=f"nothing to resume in {run}; starting a new run"))
+    validate(cfg)
+    if Path(cfg.data).is_dir() and _inside(run, Path(cfg.data)):
+        raise GanvasError(f"--out {run}: is inside the training images {cfg.data}; choose a folder outside it")
+
+    preset = builtin_settings(cfg.data)
+    cfg = dataclasses.replace(cfg, resolution=cfg.resolution or preset.get("resolution", 64),
+                              channels=cfg.channels or preset.get("channels"))
+    dataset = prepare(cfg.data, resolution=cfg.resolution, channels=cfg.channels, fit=cfg.fit,
+                      data_root=cfg.data_root, progress=progress)
+    cfg = dataclasses.replace(cfg, channels=int(dataset.images.shape[1]))
+    if resuming and saved["dataset"]["fingerprint"] != dataset.fingerprint:
+        raise GanvasError(f"{cfg.data}: differs from the images {run} was trained on; resume with the same "
+                          f"images, or add --force to start a new run")
+    if cfg.conditional and not dataset.classes:
+        raise GanvasError(f"--conditional: {cfg.data} has no classes; put images in one subfolder per class")
+
+    run.mkdir(parents=True, exist_ok=True)
+    write_skipped_report(dataset, run / "skipped.txt")
+    log = RunLog(run)
+    log.write_run_json({"config": to_dict(cfg), "versions": versions(), "seed": cfg.seed,
+                        "dataset": {"source": cfg.data, "fingerprint": dataset.fingerprint,
+                                    "n_images": len(dataset), "channels": cfg.channels,
+                                    "resolution": cfg.resolution, "classes": list(dataset.classes)}})
+    return Opened(cfg, dataset, run, log, resuming, changed)

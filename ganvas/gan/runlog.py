@@ -1,0 +1,88 @@
+"""What a training run writes beside its checkpoints: run.json, metrics.jsonl, events.jsonl, samples."""
+from __future__ import annotations
+
+import io
+import json
+import platform
+from pathlib import Path
+from typing import Any
+
+import torch
+from torchvision.utils import make_grid
+from PIL import Image
+
+from ..io import atomic_write_bytes
+
+
+def versions() -> dict[str, str]:
+    import numpy
+    import PIL
+    import torchvision
+
+    from .. import __version__
+
+    return {"ganvas": __version__, "torch": torch.__version__, "torchvision": torchvision.__version__,
+            "numpy": numpy.__version__, "pillow": PIL.__version__, "python": platform.python_version()}
+
+
+def read_jsonl(path: Path) -> list[dict]:
+    if not path.exists():
+        return []
+    records = []
+    for line in path.read_text().splitlines():
+        try:
+            records.append(json.loads(line))
+        except ValueError:
+            # A kill mid-append leaves at most one torn last line; everything before it is good.
+            continue
+    return records
+
+
+class RunLog:
+    def __init__(self, run: Path):
+        self.run = run
+        self.metrics_path = run / "metrics.jsonl"
+        self.events_path = run / "events.jsonl"
+        self.records: list[dict] = read_jsonl(self.metrics_path)
+
+    def write_run_json(self, info: dict[str, Any]) -> None:
+        atomic_write_bytes(self.run / "run.json", json.dumps(info, indent=1).encode())
+
+    def rewind(self, step: int) -> None:
+        """Forget records written after `step`, the checkpoint a resumed or rolled-back run goes on from."""
+        self.records = [r for r in self.records if r.get("step", 0) <= step]
+        self._rewrite(self.metrics_path, self.records)
+        events = [e for e in read_jsonl(self.events_path) if e.get("step", 0) <= step]
+        self._rewrite(self.events_path, events)
+
+    @staticmethod
+    def _rewrite(path: Path, records: list[dict]) -> None:
+        if path.exists():
+            atomic_write_bytes(path, "".join(json.dumps(r) + "\n" for r in records).encode())
+
+    def metric(self, record: dict) -> None:
+        self.records.append(record)
+        self._append(self.metrics_path, record)
+
+    def event(self, record: dict) -> None:
+        self._append(self.events_path, record)
+
+    @staticmethod
+    def _append(path: Path, record: dict) -> None:
+        with open(path, "a") as fh:
+            fh.write(json.dumps(record) + "\n")
+
+    def sample_grid(self, images: torch.Tensor, step: int) -> Path:
+        path = self.run / "samples" / f"step-{step:07d}.png"
+        save_grid(images, path)
+        return path
+
+
+def save_grid(images: torch.Tensor, path: Path) -> None:
+    """Save images in [-1, 1] as one PNG grid, atomically."""
+    nrow = max(1, int(len(images) ** 0.5))
+    grid = make_grid(images.float().clamp(-1, 1), nrow=nrow, normalize=True, value_range=(-1, 1), padding=2)
+    array = grid.mul(255).add(0.5).clamp(0, 255).to(torch.uint8).permute(1, 2, 0).cpu().numpy()
+    buffer = io.BytesIO()
+    Image.fromarray(array.squeeze(-1) if array.shape[-1] == 1 else array).save(buffer, format="PNG")
+    atomic_write_bytes(path, buffer.getvalue())
