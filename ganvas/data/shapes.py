@@ -61,8 +61,10 @@ _DISTANCES = [_circle, _square, _triangle, _diamond, _cross, _ring]
 def _draw(labels: np.ndarray, rng: np.random.Generator, resolution: int) -> np.ndarray:
     n = len(labels)
     r = rng.uniform(0.22, 0.36, n) * resolution
-    cx = resolution / 2 + rng.uniform(-1, 1, n) * (resolution / 2 - r - 1)
-    cy = resolution / 2 + rng.uniform(-1, 1, n) * (resolution / 2 - r - 1)
+    # the diamond reaches furthest, 1.2 r from the centre; every shape stays whole inside the frame
+    margin = resolution / 2 - 1.2 * r - 1
+    cx = resolution / 2 + rng.uniform(-1, 1, n) * margin
+    cy = resolution / 2 + rng.uniform(-1, 1, n) * margin
     shape, background = _colours(rng, n)
     grid = np.arange(resolution) + 0.5
     dx = grid[None, None, :] - cx[:, None, None]
