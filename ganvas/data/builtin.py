@@ -23,6 +23,7 @@ FASHION_MNIST = idx.IdxSet(
          "t10k-labels-idx1-ubyte.gz": "bb300cfdad3c16e7a12a480ee83cd310"},
     splits={"train": ("train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz"),
             "test": ("t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz")},
+    debian_package="dataset-fashion-mnist",
 )
 MNIST = idx.IdxSet(
     name="mnist",

@@ -30,6 +30,7 @@ class IdxSet:
     mirrors: tuple[str, ...]
     md5: dict  # archive file name -> MD5 published with the dataset
     splits: dict  # "train"/"test" -> (images archive name, labels archive name)
+    debian_package: Optional[str] = None
 
 
 def read_idx(path: str | os.PathLike) -> np.ndarray:
@@ -111,12 +112,12 @@ def _fetch(spec: IdxSet, filename: str, data_root: Optional[str], dirs: list[Pat
         except GanvasError:
             raise
         except Exception as exc:  # any network or disk failure: try the next mirror
-            failures.append(f"{url} ({type(exc).__name__}: {exc})")
+            failures.append(f"{url} ({getattr(exc, 'reason', None) or exc})")
     looked = ", ".join(str(d) for d in dirs)
+    apt = f", or on Debian/Ubuntu `apt install {spec.debian_package}`" if spec.debian_package else ""
     raise GanvasError(
         f"{spec.name}: {filename} not found in {looked} and download failed: {'; '.join(failures)}; "
-        f"put the idx files in one of those folders (or pass --data-root DIR), or on Debian/Ubuntu "
-        f"`apt install dataset-{spec.name}`")
+        f"put the idx files in one of those folders (or pass --data-root DIR){apt}")
 
 
 def locate(spec: IdxSet, split: str, data_root: Optional[str], progress=silent) -> tuple[Path, Path]:

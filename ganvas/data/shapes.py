@@ -38,11 +38,11 @@ def _square(dx, dy, r):
 
 def _triangle(dx, dy, r):
     # equilateral, pointing up (image y grows downwards), centroid at the centre: three half-planes
-    return np.maximum((np.sqrt(3.0) * np.abs(dx) - dy) / 2.0 - r / 2.0, dy - r / 2.0)
+    return np.maximum((np.float32(np.sqrt(3.0)) * np.abs(dx) - dy) / 2.0 - r / 2.0, dy - r / 2.0)
 
 
 def _diamond(dx, dy, r):
-    return (np.abs(dx) + np.abs(dy) - 1.2 * r) / np.sqrt(2.0)
+    return (np.abs(dx) + np.abs(dy) - 1.2 * r) / np.float32(np.sqrt(2.0))
 
 
 def _cross(dx, dy, r):
@@ -51,7 +51,7 @@ def _cross(dx, dy, r):
 
 
 def _ring(dx, dy, r):
-    return np.abs(np.hypot(dx, dy) - 0.72 * r) - 0.28 * r
+    return np.abs(np.hypot(dx, dy) - 0.75 * r) - 0.25 * r
 
 
 # Signed distance (pixels, negative inside) of each class, in the order of CLASSES.
@@ -62,14 +62,15 @@ def _draw(labels: np.ndarray, rng: np.random.Generator, resolution: int) -> np.n
     n = len(labels)
     r = rng.uniform(0.22, 0.36, n) * resolution
     # the diamond reaches furthest, 1.2 r from the centre; every shape stays whole inside the frame
-    margin = resolution / 2 - 1.2 * r - 1
+    margin = resolution / 2 - 1.2 * r - 1.5
     cx = resolution / 2 + rng.uniform(-1, 1, n) * margin
     cy = resolution / 2 + rng.uniform(-1, 1, n) * margin
     shape, background = _colours(rng, n)
-    grid = np.arange(resolution) + 0.5
+    grid = np.arange(resolution, dtype=np.float32) + 0.5
+    r, cx, cy = (v.astype(np.float32) for v in (r, cx, cy))
     dx = grid[None, None, :] - cx[:, None, None]
     dy = grid[None, :, None] - cy[:, None, None]
-    sd = np.empty((n, resolution, resolution))
+    sd = np.empty((n, resolution, resolution), dtype=np.float32)
     for kind, distance in enumerate(_DISTANCES):
         rows = labels == kind
         sd[rows] = distance(dx[rows], dy[rows], r[rows, None, None])
