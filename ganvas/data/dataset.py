@@ -36,4 +36,5 @@ class Dataset:
 def write_skipped_report(dataset: Dataset, path: str | os.PathLike) -> None:
     """skipped.txt: one "file: reason" line per unusable file (empty when none was skipped)."""
     lines = "".join(f"{name}: {reason}\n" for name, reason in dataset.skipped)
-    atomic_write_bytes(path, lines.encode("utf-8"))
+    # file names that are not valid UTF-8 (surrogate-escaped by the OS layer) still get a line
+    atomic_write_bytes(path, lines.encode("utf-8", errors="backslashreplace"))

@@ -14,6 +14,7 @@ from ..errors import GanvasError
 from ..progress import Progress, silent
 from . import decode
 from .sources import Listing, class_names
+from .tensors import to_channels
 
 # Below this many files a pool's start-up costs more than it saves.
 POOL_THRESHOLD = 256
@@ -75,8 +76,6 @@ def decode_listing(listing: Listing, *, resolution: int, channels: Optional[int]
 
 
 def _stack(arrays: list[np.ndarray], channels: Optional[int]) -> torch.Tensor:
-    from .tensors import to_channels
-
     all_gray = all(a.ndim == 2 for a in arrays)
     if all_gray:
         stacked = torch.from_numpy(np.stack(arrays)[:, None])

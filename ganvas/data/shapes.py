@@ -9,7 +9,8 @@ import numpy as np
 import torch
 
 CLASSES = ["circle", "square", "triangle", "diamond", "cross", "ring"]
-CHUNK = 2048
+# Pixels drawn per batch: keeps the float work arrays near 100 MB at any resolution.
+CHUNK_PIXELS = 1 << 21
 
 
 def _hsv_to_rgb(h: np.ndarray, s: np.ndarray, v: np.ndarray) -> np.ndarray:
@@ -65,7 +66,7 @@ def _draw(labels: np.ndarray, rng: np.random.Generator, resolution: int) -> np.n
     margin = resolution / 2 - 1.2 * r - 1.5
     cx = resolution / 2 + rng.uniform(-1, 1, n) * margin
     cy = resolution / 2 + rng.uniform(-1, 1, n) * margin
-    shape, background = _colours(rng, n)
+    shape, background = (c.astype(np.float32)[:, :, None, None] for c in _colours(rng, n))
     grid = np.arange(resolution, dtype=np.float32) + 0.5
     r, cx, cy = (v.astype(np.float32) for v in (r, cx, cy))
     dx = grid[None, None, :] - cx[:, None, None]
@@ -74,9 +75,11 @@ def _draw(labels: np.ndarray, rng: np.random.Generator, resolution: int) -> np.n
     for kind, distance in enumerate(_DISTANCES):
         rows = labels == kind
         sd[rows] = distance(dx[rows], dy[rows], r[rows, None, None])
-    alpha = np.clip(0.5 - sd, 0.0, 1.0)[:, None]
-    rgb = background[:, :, None, None] + (shape - background)[:, :, None, None] * alpha
-    return np.rint(rgb * 255.0).astype(np.uint8)
+    alpha = np.clip(np.float32(0.5) - sd, 0.0, 1.0)[:, None]
+    rgb = (shape - background) * alpha
+    rgb += background
+    rgb *= np.float32(255.0)
+    return np.rint(rgb, out=rgb).astype(np.uint8)
 
 
 def generate(n: int, resolution: int = 32, seed: int = 0) -> tuple[torch.Tensor, torch.Tensor]:
@@ -84,6 +87,7 @@ def generate(n: int, resolution: int = 32, seed: int = 0) -> tuple[torch.Tensor,
     rng = np.random.default_rng(seed)
     labels = rng.permutation(np.arange(n) % len(CLASSES))
     images = np.empty((n, 3, resolution, resolution), dtype=np.uint8)
-    for start in range(0, n, CHUNK):
-        images[start:start + CHUNK] = _draw(labels[start:start + CHUNK], rng, resolution)
+    chunk = max(1, CHUNK_PIXELS // (resolution * resolution))
+    for start in range(0, n, chunk):
+        images[start:start + chunk] = _draw(labels[start:start + chunk], rng, resolution)
     return torch.from_numpy(images), torch.from_numpy(labels.astype(np.int64))
