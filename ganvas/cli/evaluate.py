@@ -38,7 +38,7 @@ def print_results(results: dict) -> None:
     table.add_column("value", justify="right")
     table.add_column("detail")
     for name, entry in results["metrics"].items():
-        table.add_row(name, f"{entry['value']:.4g}", entry.get("detail", ""))
+        table.add_row(name, f"{entry['value']:.4g}", _detail(entry))
     protocol = Table(title="protocol", show_header=False)
     protocol.add_column("setting")
     protocol.add_column("value")
@@ -49,3 +49,16 @@ def print_results(results: dict) -> None:
     console.print(protocol)
     if results.get("json"):
         console.print(f"wrote {results['json']}")
+
+
+def _detail(entry: dict) -> str:
+    parts = []
+    for key, value in entry.items():
+        if key == "value":
+            continue
+        if isinstance(value, dict):
+            value = " ".join(f"{k}:{v:.4g}" for k, v in value.items())
+        elif isinstance(value, float):
+            value = f"{value:.3g}"
+        parts.append(f"{key} {value}")
+    return ", ".join(parts)

@@ -13,12 +13,12 @@ METRICS = ("fid", "kid", "pr", "swd")
 class EvalConfig:
     # what is compared
     run: str = opt("runs/ganvas", "run folder written by `ganvas train`", cli=False)
-    data: Optional[str] = opt(None, "reference images: folder, .zip or built-in name (default: the run's own dataset)")
+    data: Optional[str] = opt(None, "reference images: folder, .zip or built-in name; unset: the run's own dataset")
     split: str = opt("test", "split of a built-in dataset used as reference", choices=("train", "test"))
     data_root: Optional[str] = opt(None, "where built-in datasets are looked up")
     metrics: str = opt(",".join(METRICS), "comma-separated metrics: fid, kid, pr (precision/recall), swd")
     n: int = opt(10000, "images generated (FID is biased upward for small N; compare only equal N)")
-    n_real: Optional[int] = opt(None, "reference images used (default: as many as --n, or all there are)")
+    n_real: Optional[int] = opt(None, "reference images used; unset: as many as --n, or all there are")
     seed: int = opt(0, "seed of the latents and of every random choice in the metrics")
     which: str = opt("ema", "generator weights to evaluate", choices=("ema", "raw"))
 
@@ -35,7 +35,7 @@ class EvalConfig:
     precision: str = opt("fp32", "Inception arithmetic; bf16 is faster on CPU but shifts FID slightly",
                          choices=("fp32", "bf16"))
     device: str = opt("auto", "cpu, cuda, cuda:N or auto")
-    threads: Optional[int] = opt(None, "CPU threads (default: PyTorch's choice)")
+    threads: Optional[int] = opt(None, "CPU threads; unset: PyTorch's choice")
 
     # outputs
     json: Optional[str] = opt(None, "also write the results and their protocol to this JSON file")

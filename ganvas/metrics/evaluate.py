@@ -16,7 +16,7 @@ from ..io import atomic_write_bytes
 from ..progress import Callback, Progress, silent
 from .features import ImageSource, extract_features, iter_batches, to_uint8
 from .fid import fid_from_features
-from .inception import Inception, load_inception
+from .inception import Inception, load_inception, resolve_weights
 from .kid import kid
 from .prdc import precision_recall
 from .protocol import SWD_DIRECTIONS, SWD_IMAGES, SWD_PATCHES, build_protocol
@@ -40,6 +40,8 @@ def evaluate(run: str | Path, *, data: Optional[str] = None, metrics=None, n: Op
                     inception=inception)
     names = config.metric_list()
     _check_counts(config)
+    if config.inception is not None and set(names) & set(INCEPTION_METRICS):
+        resolve_weights(config.inception)  # a wrong path fails now, not after minutes of generating
     device = _device(config.device)
     with _threads(config.threads):
         G, meta = load_generator(config.run, which=config.which)
