@@ -44,24 +44,33 @@ def prepare(source: str, *, resolution: Optional[int] = None, channels: Optional
     _check_settings(resolution, channels, fit, split)
     settings = {"resolution": resolution, "channels": channels, "fit": fit}
     if builtin.is_builtin(source):
-        _note_shadowed_folder(source, progress)
-        ident = builtin.identity(source, split, data_root, progress)
-        key = cache.cache_key({"builtin": ident, **settings})
-        dataset = cache.load_cached(key, source) or _build_builtin(key, source, ident, settings)
+        dataset = _prepare_builtin(source, split, data_root, settings, progress)
     else:
-        listing = list_source(source)
-        if not listing.entries and not listing.broken:
-            raise GanvasError(f"{source}: no images found (looked for files Pillow reads: .png, .jpg, "
-                              ".webp, ...); point to a folder or .zip that holds images")
-        ident = {"kind": listing.kind, "files": [(e.rel, e.size, e.stamp) for e in listing.entries],
-                 "broken": listing.broken}
-        if listing.kind == "zip":
-            stat = listing.root.stat()
-            ident["archive"] = (stat.st_size, stat.st_mtime_ns)
-        key = cache.cache_key({"listing": ident, **settings})
-        dataset = cache.load_cached(key, source) or _build_listing(key, source, listing, settings, progress)
+        dataset = _prepare_listing(source, settings, progress)
     _report(dataset, progress)
     return dataset
+
+
+def _prepare_builtin(source: str, split: str, data_root: Optional[str], settings: dict, progress) -> Dataset:
+    _note_shadowed_folder(source, progress)
+    ident = builtin.identity(source, split, data_root, progress)
+    key = cache.cache_key({"builtin": ident, **settings})
+    return cache.load_cached(key, source) or _build_builtin(key, source, ident, settings)
+
+
+def _prepare_listing(source: str, settings: dict, progress) -> Dataset:
+    listing = list_source(source)
+    if not listing.entries and not listing.broken:
+        raise GanvasError(f"{source}: no images found (looked for files Pillow reads: .png, .jpg, "
+                          ".webp, ...); point to a folder or .zip that holds images")
+    # the source's spelling is part of the key because skipped files are reported in its terms
+    ident = {"kind": listing.kind, "source": source, "broken": listing.broken,
+             "files": [(e.rel, e.size, e.stamp) for e in listing.entries]}
+    if listing.kind == "zip":
+        info = listing.root.stat()
+        ident["archive"] = (info.st_size, info.st_mtime_ns)
+    key = cache.cache_key({"listing": ident, **settings})
+    return cache.load_cached(key, source) or _build_listing(key, source, listing, settings, progress)
 
 
 def _note_shadowed_folder(source: str, progress) -> None:
