@@ -1,28 +1,274 @@
-"""Draw from a trained run: sample PNGs, latent walks, exported generators."""
+"""Draw from a trained run: sample PNGs, latent walks, exported generators.
+
+Each public function loads the run's EMA generator and hands it to a helper taking `(G, meta)`, so
+the helpers work on any generator built by ganvas.models. Torch is imported inside the functions to
+keep `ganvas --help` quick, since the CLI reads these signatures for its defaults.
+"""
 from __future__ import annotations
 
+import math
+import os
 from pathlib import Path
 from typing import Optional, Sequence, Union
 
 from .errors import GanvasError
-from .progress import Callback, silent
+from .progress import Callback, Progress, silent
 
 EXPORT_FORMATS = ("onnx", "torchscript")
+EXPORT_SUFFIX = {"onnx": ".onnx", "torchscript": ".pt"}
+VIDEO_SUFFIXES = (".gif", ".mp4")
+OTHER_IMAGE_SUFFIXES = (".jpg", ".jpeg", ".webp", ".gif", ".bmp", ".tif", ".tiff")
+MARK = "ganvas"  # written into every PNG and GIF we make, so a rerun may replace them and nothing else
+FOLDER_MARK = ".ganvas-sample"  # a folder holding this was filled by `ganvas sample`
+BATCH = 64
+
+Labels = Optional[Sequence[Union[int, str]]]
 
 
 def sample(run, n: int = 64, out="samples", grid: bool = False, seed: int = 0,
-           truncation: Optional[float] = None, labels: Optional[Sequence[Union[int, str]]] = None,
+           truncation: Optional[float] = None, labels: Labels = None,
            progress: Callback = silent) -> list[Path]:
-    """Write `n` generated images from `run` as PNGs in folder `out` (one grid PNG when `grid`)."""
-    raise GanvasError("sample: not available yet")
+    """Write `n` generated images from `run` as PNGs in folder `out`, or one grid PNG when `grid`.
+
+    `out` may also name a .png file when `grid` is set. Conditional runs draw the classes in `labels`
+    (names or indices) in turn, every class by default. The same seed gives the same images.
+    """
+    from .checkpoint import load_generator
+
+    G, meta = load_generator(run)
+    images = render(G, meta, n=n, seed=seed, truncation=truncation, labels=labels, progress=progress)
+    nrow = meta["num_classes"] if meta.get("num_classes") and labels is None and n >= meta["num_classes"] else None
+    return write_samples(images, out, grid=grid, seed=seed, nrow=nrow)
 
 
 def interpolate(run, out="walk.gif", keys: int = 6, frames: int = 24, seed: int = 0, fps: int = 24,
                 progress: Callback = silent) -> Path:
-    """Write a looping spherical walk through `keys` latents, `frames` frames between each two."""
-    raise GanvasError("interpolate: not available yet")
+    """Write a looping spherical walk through `keys` latents, `frames` frames from one to the next.
+
+    The file type follows `out`: .gif, or .mp4 (needs imageio-ffmpeg). Conditional runs walk within
+    one class, chosen by the seed.
+    """
+    from .checkpoint import load_generator
+
+    out = Path(out)
+    check_video_target(out)
+    G, meta = load_generator(run)
+    video = walk(G, meta, keys=keys, frames=frames, seed=seed, progress=progress)
+    return write_video(video, out, fps=fps)
 
 
 def export(run, format: str = "onnx", out=None) -> Path:
-    """Write the run's generator as ONNX or TorchScript."""
-    raise GanvasError("export: not available yet")
+    """Write the run's EMA generator as ONNX or TorchScript; by default into RUN/export/."""
+    from .checkpoint import load_generator
+
+    if format not in EXPORT_FORMATS:
+        raise GanvasError(f"--format {format}: choose one of {', '.join(EXPORT_FORMATS)}")
+    G, meta = load_generator(run)
+    if out is None:
+        path = Path(run) / "export" / f"generator{EXPORT_SUFFIX[format]}"
+    else:
+        path = Path(out)
+        refuse_foreign_file(path)
+    return export_generator(G, meta, format, path)
+
+
+# ---- the work, on any (G, meta) -------------------------------------------------------------------
+
+
+def render(G, meta: dict, *, n: int, seed: int, truncation: Optional[float] = None, labels: Labels = None,
+           progress: Callback = silent):
+    """`n` images as a uint8 tensor [N, C, H, W]; the same seed gives the same images."""
+    from .gan.latent import latents
+
+    if n < 1:
+        raise GanvasError(f"--n {n}: ask for at least one image")
+    if truncation is not None and not truncation > 0:
+        raise GanvasError(f"--truncation {truncation}: use a positive value such as 0.7, or leave it out")
+    z = latents(n, meta["z_dim"], seed=seed, truncation=truncation)
+    return run_generator(G, z, label_tensor(labels, meta, n), "sample", progress)
+
+
+def walk(G, meta: dict, *, keys: int, frames: int, seed: int, progress: Callback = silent):
+    """The frames of a looping slerp walk, uint8 [keys * frames, C, H, W]."""
+    from .gan.latent import interpolation_path, latents
+
+    if keys < 2:
+        raise GanvasError(f"--keys {keys}: a walk needs at least 2 latents")
+    if frames < 1:
+        raise GanvasError(f"--frames {frames}: use at least 1 frame between latents")
+    path = interpolation_path(latents(keys, meta["z_dim"], seed=seed), frames, loop=True)
+    # A class change mid-walk would be a jump cut, so the whole walk keeps one class.
+    one_class = [seed % meta["num_classes"]] if meta.get("num_classes") else None
+    return run_generator(G, path, label_tensor(one_class, meta, len(path)), "interpolate", progress)
+
+
+def run_generator(G, z, labels, task: str, progress: Callback):
+    """G over `z` in batches, as uint8 images on the CPU."""
+    import torch
+
+    device = next(G.parameters()).device
+    total, chunks = len(z), []
+    progress(Progress(task, "start", 0, total))
+    with torch.inference_mode():
+        for start in range(0, total, BATCH):
+            part = labels[start:start + BATCH].to(device) if labels is not None else None
+            images = G(z[start:start + BATCH].to(device), part).float().cpu()
+            chunks.append(((images.clamp(-1, 1) + 1) * 127.5).round().to(torch.uint8))
+            progress(Progress(task, "update", min(start + BATCH, total), total))
+    progress(Progress(task, "end", total, total))
+    return torch.cat(chunks)
+
+
+def label_tensor(labels: Labels, meta: dict, n: int):
+    """Class indices for `n` images: the given classes in turn, or every class in turn."""
+    import torch
+
+    num_classes = meta.get("num_classes", 0)
+    if not num_classes:
+        if labels:
+            raise GanvasError("--label: this run was not trained with --conditional, so it has no classes")
+        return None
+    names = list(meta.get("classes") or [])
+    chosen = [_class_index(label, names, num_classes) for label in labels] if labels else list(range(num_classes))
+    return torch.tensor(chosen, dtype=torch.long).repeat(math.ceil(n / len(chosen)))[:n]
+
+
+def _class_index(label: Union[int, str], names: list, num_classes: int) -> int:
+    if isinstance(label, str) and label in names:
+        return names.index(label)
+    if str(label).isdigit() and int(label) < num_classes:
+        return int(label)
+    known = ", ".join(names) if names else f"0..{num_classes - 1}"
+    raise GanvasError(f"--label {label}: not a class of this run; choose from {known}")
+
+
+# ---- writing, never over a file ganvas did not make ----------------------------------------------
+
+
+def to_pil(image):
+    """One uint8 [C, H, W] tensor as a Pillow image ("L" or "RGB")."""
+    from PIL import Image
+
+    array = image.permute(1, 2, 0).numpy()
+    return Image.fromarray(array[:, :, 0], "L") if array.shape[2] == 1 else Image.fromarray(array, "RGB")
+
+
+def write_samples(images, out, *, grid: bool, seed: int, nrow: Optional[int] = None) -> list[Path]:
+    """PNG files from uint8 images: one grid, or one file per image in folder `out`."""
+    out = Path(out)
+    if out.suffix.lower() in OTHER_IMAGE_SUFFIXES:
+        raise GanvasError(f"--out {out}: samples are written as PNG; name a folder, or a .png with --grid")
+    if grid and out.suffix.lower() == ".png":
+        refuse_foreign_file(out)
+        return [_save_png(to_pil(make_grid(images, nrow)), out)]
+    claim_folder(out)
+    if grid:
+        return [_save_png(to_pil(make_grid(images, nrow)), out / f"grid-seed{seed}.png")]
+    return [_save_png(to_pil(image), out / f"seed{seed}-{i:05d}.png") for i, image in enumerate(images)]
+
+
+def make_grid(images, nrow: Optional[int] = None):
+    """Tile uint8 images into one uint8 image, rows of `nrow` (default: as square as possible)."""
+    import torchvision
+
+    nrow = nrow or math.ceil(math.sqrt(len(images)))
+    tiled = torchvision.utils.make_grid(images, nrow=nrow, padding=2, pad_value=255)
+    return tiled[:1] if images.shape[1] == 1 else tiled  # make_grid repeats gray into three channels
+
+
+def _save_png(img, path: Path) -> Path:
+    import io
+
+    from PIL.PngImagePlugin import PngInfo
+
+    from .io import atomic_write_bytes
+
+    info = PngInfo()
+    info.add_text("Software", MARK)
+    buffer = io.BytesIO()
+    img.save(buffer, format="PNG", pnginfo=info)
+    atomic_write_bytes(path, buffer.getvalue())
+    return path
+
+
+def claim_folder(out: Path) -> None:
+    """Make `out` ours, or refuse: a folder of someone else's files is never written into."""
+    if out.exists() and not out.is_dir():
+        raise GanvasError(f"{out}: is a file; --out takes a folder (or a .png with --grid)")
+    if out.is_dir() and any(out.iterdir()) and not (out / FOLDER_MARK).exists():
+        raise GanvasError(f"{out}: holds files ganvas did not write; choose a new or empty --out folder")
+    out.mkdir(parents=True, exist_ok=True)
+    (out / FOLDER_MARK).write_text("written by ganvas sample; files here may be replaced by the next run\n")
+
+
+def is_ganvas_file(path: Path) -> bool:
+    """Whether `path` is a PNG or GIF that ganvas wrote (it carries our mark)."""
+    from PIL import Image
+
+    try:
+        with Image.open(path) as img:
+            return img.info.get("Software") == MARK or img.info.get("comment") in (MARK, MARK.encode())
+    except (OSError, ValueError):
+        return False
+
+
+def refuse_foreign_file(path: Path) -> None:
+    if path.is_dir():
+        raise GanvasError(f"{path}: is a folder; --out takes a file name here")
+    if path.exists() and not is_ganvas_file(path):
+        raise GanvasError(f"{path}: exists and ganvas did not write it; remove it or choose another --out")
+
+
+def check_video_target(out: Path) -> None:
+    """Fail before any work when the walk cannot be written."""
+    import importlib.util
+
+    if out.suffix.lower() not in VIDEO_SUFFIXES:
+        raise GanvasError(f"--out {out}: use a .gif or .mp4 file name")
+    if out.suffix.lower() == ".mp4" and importlib.util.find_spec("imageio_ffmpeg") is None:
+        raise GanvasError(f"--out {out}: MP4 needs imageio-ffmpeg (`pip install ganvas[video]`), or write a .gif")
+    refuse_foreign_file(out)
+
+
+def write_video(frames, out: Path, *, fps: int) -> Path:
+    """A looping GIF or an MP4 from uint8 frames [F, C, H, W], written atomically."""
+    import imageio.v3 as iio
+
+    from .io import atomic_write_bytes
+
+    check_video_target(out)
+    if fps < 1:
+        raise GanvasError(f"--fps {fps}: use at least 1 frame per second")
+    array = frames.permute(0, 2, 3, 1).numpy()
+    if out.suffix.lower() == ".gif":
+        gray = array.shape[3] == 1
+        data = iio.imwrite("<bytes>", array[..., 0] if gray else array, extension=".gif",
+                           duration=round(1000 / fps), loop=0, comment=MARK)
+        atomic_write_bytes(out, data)
+        return out
+    return _write_mp4(array, out, fps)
+
+
+def _write_mp4(array, out: Path, fps: int) -> Path:
+    import tempfile
+
+    import imageio.v2 as imageio
+    import numpy as np
+
+    if array.shape[3] == 1:
+        array = np.repeat(array, 3, axis=3)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=out.parent, prefix=f".{out.name}.", suffix=".mp4")
+    os.close(fd)
+    try:
+        imageio.mimwrite(tmp, list(array), fps=fps, format="FFMPEG", macro_block_size=16)
+        os.replace(tmp, out)
+    finally:
+        Path(tmp).unlink(missing_ok=True)
+    return out
+
+
+def export_generator(G, meta: dict, format: str, path: Path) -> Path:
+    from .models.export import to_onnx, to_torchscript
+
+    return (to_onnx if format == "onnx" else to_torchscript)(G, meta, path)

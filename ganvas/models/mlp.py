@@ -30,7 +30,7 @@ class Generator(nn.Module):
 
     def forward(self, z: torch.Tensor, labels: Optional[torch.Tensor] = None) -> torch.Tensor:
         flat = self.net(self.condition(z, labels))
-        return flat.view(len(z), self.channels, self.resolution, self.resolution)
+        return flat.view(-1, self.channels, self.resolution, self.resolution)
 
 
 class Discriminator(nn.Module):
@@ -45,8 +45,7 @@ class Discriminator(nn.Module):
         self.head = ProjectionHead(sizes[-1], num_classes, spectral_norm)
 
     def forward(self, x: torch.Tensor, labels: Optional[torch.Tensor] = None) -> torch.Tensor:
-        # reshape, not flatten-of-view: a channels_last batch is not contiguous in NCHW order.
-        h = self.features(x.reshape(len(x), -1))
+        h = self.features(x.flatten(1))
         return self.head(h, h, labels)
 
 
