@@ -1,0 +1,53 @@
+"""The three Gatys losses: content (features), style (Gram matrices) and total variation."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import torch
+import torch.nn.functional as F
+
+
+def gram(features: torch.Tensor) -> torch.Tensor:
+    """[1,C,H,W] -> [C,C] in fp32, divided by H*W (the reference normalisation)."""
+    _, c, h, w = features.shape
+    # Viewing as [HW, C] keeps channels_last tensors copy-free.
+    flat = features.permute(0, 2, 3, 1).reshape(h * w, c).float()
+    return flat.t() @ flat / (h * w)
+
+
+def total_variation(image: torch.Tensor) -> torch.Tensor:
+    """Mean squared difference between neighbouring pixels, across and down (smooth for L-BFGS)."""
+    dx = image[..., :, 1:] - image[..., :, :-1]
+    dy = image[..., 1:, :] - image[..., :-1, :]
+    return dx.float().pow(2).mean() + dy.float().pow(2).mean()
+
+
+@dataclass
+class Targets:
+    """Everything the objective compares against, computed once per scale."""
+
+    content: dict[str, torch.Tensor]
+    grams: list[dict[str, torch.Tensor]]  # one dict per style image
+    style_weights: list[float]
+
+
+@dataclass
+class Weights:
+    content: float
+    style: float
+    tv: float
+
+
+def objective(features: dict[str, torch.Tensor], image: torch.Tensor, targets: Targets,
+              weights: Weights) -> dict[str, torch.Tensor]:
+    """The loss parts and their weighted sum ("loss")."""
+    content = sum(F.mse_loss(features[k].float(), t) for k, t in targets.content.items())
+    style = image.new_zeros((), dtype=torch.float32)
+    for layer in targets.grams[0]:
+        g = gram(features[layer])
+        per_layer = sum(w * F.mse_loss(g, grams[layer]) for w, grams in zip(targets.style_weights, targets.grams))
+        style = style + per_layer / g.shape[0] ** 2
+    tv = total_variation(image)
+    parts = {"content": weights.content * content, "style": weights.style * style, "tv": weights.tv * tv}
+    parts["loss"] = parts["content"] + parts["style"] + parts["tv"]
+    return parts

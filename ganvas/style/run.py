@@ -1,0 +1,194 @@
+"""`stylize`: load the images, build the objective at each scale, optimise coarse to fine, save."""
+from __future__ import annotations
+
+import contextlib
+import os
+from pathlib import Path
+from typing import Iterator, Sequence, Union
+
+import torch
+from PIL import Image
+
+from ..config.style import MODEL_WEIGHTS, StyleConfig
+from ..errors import GanvasError
+from ..gan.precision import pick_device, use_bf16
+from ..io import save_image
+from ..progress import Callback, Progress, silent
+from . import color, pyramid
+from .inputs import load_init, load_picture
+from .losses import Targets, Weights
+from .optimize import Plan, optimise
+from .vgg import VGGFeatures, load_vgg
+
+ImageLike = Union[str, os.PathLike, Image.Image]
+TASK = "stylize"
+
+
+def stylize(content: ImageLike, style: ImageLike | Sequence[ImageLike], *, progress: Callback = silent,
+            **options) -> Image.Image:
+    """Repaint `content` in the style of `style` (one image or several); options are StyleConfig fields."""
+    styles = list(style) if isinstance(style, (list, tuple)) else [style]
+    config = StyleConfig(**options)
+    return paint(content, styles, config, progress)
+
+
+def stylize_config(config: StyleConfig, progress: Callback = silent) -> Path:
+    """The CLI's entry: paint with `config`, write `config.out`, and return its path."""
+    if not config.content or not config.styles:
+        raise GanvasError("stylize: needs a content image and at least one style image")
+    inputs = [p for p in (config.content, *config.styles, config.init) if Path(p).exists()]
+    out = Path(config.out)
+    save = _intermediate_saver(out, inputs, config.save_every)
+    result = paint(config.content, list(config.styles), config, progress, on_save=save)
+    save_image(result, out, inputs=inputs)
+    progress(Progress(TASK, "note", message=f"wrote {out}"))
+    return out
+
+
+def _intermediate_saver(out: Path, inputs: list, every: int):
+    if every <= 0:
+        return None
+
+    def save(step: int, image: torch.Tensor) -> None:
+        if step % every == 0:
+            path = out.with_name(f"{out.stem}-{step:05d}{out.suffix}")
+            save_image(pyramid.to_pil(image), path, inputs=inputs)
+
+    return save
+
+
+def paint(content: ImageLike, styles: list, config: StyleConfig, progress: Callback = silent,
+          on_save=None) -> Image.Image:
+    _check(config, styles)
+    device = pick_device(config.device)
+    with _runtime(config):
+        photo = pyramid.to_tensor(load_picture(content, config.size, "content")).to(device)
+        paintings = [pyramid.to_tensor(load_picture(s, round(config.size * config.style_scale), "style"))
+                     for s in styles]
+        paintings = [_recolour(p.to(device), photo, config.preserve_color) for p in paintings]
+        net = load_vgg(config.model, config.content_layers + config.style_layers, config.pooling).to(device)
+        result = _coarse_to_fine(net, photo, paintings, config, device, progress, on_save)
+        if config.preserve_color == "luminance":
+            result = color.recombine(result, photo)
+    return pyramid.to_pil(result)
+
+
+def _check(config: StyleConfig, styles: list) -> None:
+    if not styles:
+        raise GanvasError("stylize: give at least one style image")
+    if config.style_weights is not None and len(config.style_weights) != len(styles):
+        raise GanvasError(f"--style-weights: gave {len(config.style_weights)} weights for {len(styles)} style images")
+    if config.size < pyramid.MIN_SIDE:
+        raise GanvasError(f"--size {config.size}: must be at least {pyramid.MIN_SIDE}")
+    if config.style_scale <= 0 or config.steps < 1 or config.history_size < 1:
+        raise GanvasError("--style-scale, --steps and --history-size must be positive")
+
+
+@contextlib.contextmanager
+def _runtime(config: StyleConfig) -> Iterator[None]:
+    """Seed, determinism and thread count for this call only."""
+    threads = torch.get_num_threads()
+    was_deterministic = torch.are_deterministic_algorithms_enabled()
+    try:
+        torch.manual_seed(config.seed)
+        if config.threads:
+            torch.set_num_threads(config.threads)
+        if config.deterministic:
+            torch.use_deterministic_algorithms(True, warn_only=True)
+        yield
+    finally:
+        torch.set_num_threads(threads)
+        torch.use_deterministic_algorithms(was_deterministic)
+
+
+def _recolour(painting: torch.Tensor, photo: torch.Tensor, mode: str | None) -> torch.Tensor:
+    if mode == "histogram":
+        return color.match_histogram(painting, photo)
+    if mode == "luminance":
+        return color.match_luminance(painting, photo)
+    return painting
+
+
+def loss_weights(config: StyleConfig) -> Weights:
+    tuned = MODEL_WEIGHTS[config.model]
+    pick = lambda name: tuned[name] if getattr(config, name) is None else getattr(config, name)  # noqa: E731
+    return Weights(content=pick("content_weight"), style=pick("style_weight"), tv=pick("tv_weight"))
+
+
+def style_mix(config: StyleConfig, count: int) -> list[float]:
+    weights = config.style_weights or (1.0,) * count
+    total = sum(weights)
+    if total <= 0 or any(w < 0 for w in weights):
+        raise GanvasError("--style-weights: use non-negative numbers that do not all equal zero")
+    return [w / total for w in weights]
+
+
+def scales_for(config: StyleConfig) -> tuple[int, ...]:
+    if config.scales:
+        return pyramid.check_scales(tuple(config.scales), config.size)
+    return pyramid.auto_scales(config.size, config.min_scale)
+
+
+def build_targets(net: VGGFeatures, photo: torch.Tensor, paintings: list[torch.Tensor], config: StyleConfig,
+                  bf16: bool) -> Targets:
+    """Content features and style Grams at one scale: computed once, then only compared against."""
+    from .losses import gram
+    from .optimize import autocast
+
+    long_side = max(photo.shape[-2:])
+    with torch.no_grad(), autocast(photo.device, bf16):
+        content = {k: v.float() for k, v in net(photo).items() if k in config.content_layers}
+        grams = []
+        for painting in paintings:
+            h, w = painting.shape[-2:]
+            side = max(pyramid.long_side_for_short(w, h, pyramid.MIN_SIDE), round(long_side * config.style_scale))
+            sized = pyramid.resize_tensor(painting, *pyramid.fit_long_side(w, h, side)[::-1])
+            features = net(sized)
+            grams.append({k: gram(features[k]) for k in config.style_layers})
+    return Targets(content=content, grams=grams, style_weights=style_mix(config, len(paintings)))
+
+
+def _coarse_to_fine(net, photo, paintings, config, device, progress, on_save) -> torch.Tensor:
+    bf16 = use_bf16(config.precision, device)
+    h, w = photo.shape[-2:]
+    # Deep layers need a few pixels left after four poolings; coarser scales than that are skipped.
+    smallest = pyramid.long_side_for_short(w, h, pyramid.MIN_SIDE // 2)
+    scales = tuple(s for s in scales_for(config) if s >= smallest) or (config.size,)
+    if config.size < smallest:
+        raise GanvasError(f"--size {config.size}: too small for a {w}x{h} photo; use at least {smallest}")
+    steps = [config.coarse_steps] * (len(scales) - 1) + [config.steps]
+    total, done, image = sum(steps), 0, None
+    weights = loss_weights(config)
+    luminance_only = config.preserve_color == "luminance"
+    progress(Progress(TASK, "start", 0, total, message=f"scales {', '.join(map(str, scales))} px"))
+    for side, count in zip(scales, steps):
+        h, w = photo.shape[-2:]
+        size_hw = pyramid.fit_long_side(w, h, side)[::-1]
+        scaled_photo = pyramid.resize_tensor(photo, *size_hw)
+        if luminance_only:
+            scaled_photo = color.luminance(scaled_photo)
+        targets = build_targets(net, scaled_photo, paintings, config, bf16)
+        if image is None:
+            image = load_init(config.init, scaled_photo, config.seed)
+            if luminance_only:
+                image = color.luminance(image)
+        else:
+            image = pyramid.upsample(image, *size_hw)
+        plan = Plan(config.optimizer, count, config.lr, config.history_size, bf16)
+        image = optimise(net, image, targets, weights, plan, _reporter(progress, done, total, side, on_save))
+        done += count
+        del targets
+    progress(Progress(TASK, "end", total, total))
+    return image
+
+
+def _reporter(progress: Callback, done: int, total: int, side: int, on_save):
+    def on_step(step: int, parts: dict, image: torch.Tensor) -> None:
+        overall = done + step
+        if step == 1 or overall % 10 == 0 or overall == total:
+            progress(Progress(TASK, "update", overall, total, {"px": side, **parts}))
+        if on_save is not None:
+            on_save(overall, image)
+
+    return on_step
+

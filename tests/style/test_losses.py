@@ -1,0 +1,40 @@
+import torch
+
+from ganvas.style.losses import Targets, Weights, gram, objective, total_variation
+
+
+def test_gram_of_known_features_is_divided_by_hw():
+    features = torch.tensor([[1.0, 2.0], [3.0, 4.0]]).view(1, 2, 1, 2)
+    assert torch.allclose(gram(features), torch.tensor([[5.0, 11.0], [11.0, 25.0]]) / 2)
+
+
+def test_gram_ignores_memory_layout():
+    features = torch.randn(1, 8, 5, 7)
+    cl = features.contiguous(memory_format=torch.channels_last)
+    assert torch.allclose(gram(features), gram(cl), atol=1e-5)
+
+
+def test_total_variation_on_known_values():
+    image = torch.tensor([[0.0, 1.0], [0.0, 3.0]]).view(1, 1, 2, 2)
+    # across: (1, 3) -> mean square 5; down: (0, 2) -> mean square 2
+    assert float(total_variation(image)) == 7.0
+    assert float(total_variation(torch.full((1, 3, 4, 4), 9.0))) == 0.0
+
+
+def test_objective_weights_style_layers_by_inverse_channels_squared():
+    feats = {"a": torch.ones(1, 2, 2, 2), "b": torch.ones(1, 4, 2, 2)}
+    zero = {"a": torch.zeros(2, 2), "b": torch.zeros(4, 4)}
+    targets = Targets(content={"a": torch.zeros(1, 2, 2, 2)}, grams=[zero], style_weights=[1.0])
+    parts = objective(feats, torch.zeros(1, 3, 2, 2), targets, Weights(content=2.0, style=3.0, tv=1.0))
+    # every Gram entry is 1, so each layer's MSE is 1 and its weight is 1/C^2
+    assert torch.isclose(parts["style"], torch.tensor(3.0 * (1 / 4 + 1 / 16)))
+    assert torch.isclose(parts["content"], torch.tensor(2.0))
+    assert torch.isclose(parts["loss"], parts["content"] + parts["style"] + parts["tv"])
+
+
+def test_style_images_blend_by_their_weights():
+    feats = {"a": torch.ones(1, 1, 1, 1)}
+    targets = Targets(content={}, grams=[{"a": torch.zeros(1, 1)}, {"a": torch.ones(1, 1) * 3}],
+                      style_weights=[0.25, 0.75])
+    parts = objective(feats, torch.zeros(1, 3, 2, 2), targets, Weights(content=1.0, style=1.0, tv=0.0))
+    assert torch.isclose(parts["style"], torch.tensor(0.25 * 1 + 0.75 * 4))
