@@ -134,7 +134,7 @@ def _swd_score(real: torch.Tensor, fake: torch.Tensor, seed: int, progress: Call
     if real.shape[1:] != fake.shape[1:]:
         raise GanvasError(f"SWD: generated images are {tuple(fake.shape[1:])} but the reference images are "
                           f"{tuple(real.shape[1:])}; give --data images at the run's resolution and channels")
-    pick = torch.randperm(len(real), generator=torch.Generator().manual_seed(seed))[:len(fake)]
+    pick = torch.randperm(len(real), generator=torch.Generator().manual_seed(seed))[:len(fake)].sort().values
     levels = swd_levels(real[pick].float() / 127.5 - 1, fake.float() / 127.5 - 1, seed=seed,
                         patches_per_image=SWD_PATCHES, directions=SWD_DIRECTIONS)
     return {"value": sum(levels.values()) / len(levels), "levels": {str(k): v for k, v in levels.items()},
@@ -169,8 +169,8 @@ def _reference_images(config: EvalConfig, meta: dict, progress: Callback) -> tup
     if count < len(dataset):
         pick = torch.randperm(len(dataset), generator=torch.Generator().manual_seed(config.seed))[:count]
         images = images[pick.sort().values]
-    where = f"{split} split" if is_builtin(source) else "all images"
-    return images, f"{source} ({where}, {count} of {len(dataset)} images, fingerprint {dataset.fingerprint[:12]})"
+    where = f"{split} split, " if is_builtin(source) else ""
+    return images, f"{source} ({where}{count} of {len(dataset)} images, fingerprint {dataset.fingerprint[:12]})"
 
 
 def _run_source(run: str) -> str:

@@ -59,18 +59,17 @@ def _arithmetic(precision: str, device: torch.device):
 def extract_features(source: ImageSource, count: int, inception: Inception, *, resize: str = "bilinear",
                      precision: str = "fp32", batch_size: int = 50, task: str = "features",
                      progress: Callback = silent) -> np.ndarray:
-    """float32 features [count, 2048] of `count` images drawn from `source`."""
+    """float32 features [count, D] (D = 2048 for Inception) of `count` images drawn from `source`."""
     if resize not in RESIZE_FILTERS:
         raise ValueError(f"unknown resize filter {resize!r}; choose from {', '.join(RESIZE_FILTERS)}")
     device = next(iter(inception.net.parameters()), torch.zeros(())).device
-    out = np.empty((count, 2048), dtype=np.float32)
-    done = 0
+    chunks, done = [], 0
     progress(Progress(task, "start", 0, count))
     with torch.inference_mode(), _arithmetic(precision, device):
         for batch in iter_batches(source, count, batch_size):
             feats = inception.net(inception_input(batch.to(device), resize))
-            out[done:done + len(batch)] = feats.reshape(len(batch), -1).float().cpu().numpy()
+            chunks.append(feats.reshape(len(batch), -1).float().cpu().numpy())
             done += len(batch)
             progress(Progress(task, "update", done, count))
     progress(Progress(task, "end", done, count))
-    return out
+    return np.concatenate(chunks)

@@ -1,0 +1,107 @@
+import json
+
+import pytest
+import torch
+from PIL import Image
+
+import ganvas.checkpoint
+from ganvas.config.evaluate import EvalConfig
+from ganvas.errors import GanvasError
+from ganvas.metrics import evaluate as evaluate_module
+from ganvas.metrics.evaluate import evaluate, evaluate_images
+
+from .fakes import tiny_inception
+
+
+def _images(n=48, channels=1, size=16, seed=0):
+    gen = torch.Generator().manual_seed(seed)
+    return torch.randint(0, 256, (n, channels, size, size), dtype=torch.uint8, generator=gen)
+
+
+@pytest.fixture
+def tiny_net(monkeypatch):
+    net = tiny_inception()
+    monkeypatch.setattr(evaluate_module, "load_inception", lambda *a, **k: net)
+    return net
+
+
+def test_swd_alone_needs_no_feature_network():
+    real = _images()
+    result = evaluate_images(real.clone(), real, config=EvalConfig(n=48, metrics="swd"))
+    assert result["metrics"]["swd"]["value"] == 0.0
+    protocol = result["protocol"]
+    assert protocol["n_generated"] == 48 and protocol["seed"] == 0 and "feature_network" not in protocol
+
+
+def test_every_metric_on_identical_sets(tiny_net):
+    real = _images()
+    result = evaluate_images(real.float() / 127.5 - 1, real, config=EvalConfig(n=48, kid_subsets=5))
+    scores = result["metrics"]
+    assert scores["fid"]["value"] == pytest.approx(0.0, abs=1e-3)
+    assert scores["precision"]["value"] == 1.0 and scores["recall"]["value"] == 1.0
+    assert scores["kid"]["subset_size"] == 48 and scores["kid"]["subsets"] == 5
+    protocol = result["protocol"]
+    for key in ("feature_network", "weights_sha256", "resize", "precision", "kid", "precision_recall", "swd"):
+        assert key in protocol
+    assert "299" in protocol["resize"]
+
+
+def test_different_sets_score_worse(tiny_net):
+    real, other = _images(seed=0), (_images(seed=1) // 2)
+    config = EvalConfig(n=48, kid_subsets=5)
+    same = evaluate_images(_images(seed=2), real, config=config)["metrics"]
+    apart = evaluate_images(other, real, config=config)["metrics"]
+    for name in ("fid", "kid", "swd"):
+        assert apart[name]["value"] > same[name]["value"]
+
+
+def test_a_generator_function_is_drawn_exactly_n_times(tiny_net):
+    drawn = []
+
+    def fake(count):
+        drawn.append(count)
+        return torch.rand(count, 1, 16, 16) * 2 - 1
+
+    evaluate_images(fake, _images(), config=EvalConfig(n=30, batch_size=8, metrics="fid,swd", cache=False))
+    assert sum(drawn) == 30
+    assert tiny_net.net.seen == 30 + 48
+
+
+def test_too_few_given_images_is_an_error():
+    with pytest.raises(GanvasError, match="--n"):
+        evaluate_images(_images(n=4), _images(), config=EvalConfig(n=10, metrics="swd"))
+
+
+class _Stripes(torch.nn.Module):
+    def forward(self, z, labels=None):
+        return torch.tanh(z[:, :1, None, None].expand(-1, 1, 16, 16) + torch.linspace(-1, 1, 16))
+
+
+@pytest.fixture
+def run_folder(tmp_path, monkeypatch):
+    data = tmp_path / "images"
+    data.mkdir()
+    for i, image in enumerate(_images(n=24, channels=1)):
+        Image.fromarray(image[0].numpy()).save(data / f"{i}.png")
+    run = tmp_path / "run"
+    run.mkdir()
+    (run / "run.json").write_text(json.dumps({"dataset": {"source": str(data)}}))
+    meta = {"z_dim": 4, "num_classes": 0, "channels": 1, "resolution": 16, "classes": [], "config": {}}
+    monkeypatch.setattr(ganvas.checkpoint, "load_generator", lambda run, which="ema": (_Stripes(), meta))
+    return run
+
+
+def test_evaluate_a_run_writes_its_results(run_folder, tiny_net, tmp_path):
+    out = tmp_path / "scores.json"
+    result = evaluate(run_folder, metrics=("fid", "swd"), n=20, json_path=str(out))
+    assert set(result["metrics"]) == {"fid", "swd"}
+    assert "20 of 24 images" in result["protocol"]["reference"]
+    saved = json.loads((run_folder / "evaluation.json").read_text())
+    assert saved["metrics"]["fid"]["value"] == pytest.approx(result["metrics"]["fid"]["value"])
+    assert json.loads(out.read_text())["protocol"] == saved["protocol"]
+
+
+def test_a_run_without_a_dataset_record_asks_for_data(run_folder):
+    (run_folder / "run.json").write_text("{}")
+    with pytest.raises(GanvasError, match="--data"):
+        evaluate(run_folder, metrics="swd", n=4)
