@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import sys
 from concurrent.futures import ProcessPoolExecutor
 from functools import partial
 from typing import Iterator, Optional
@@ -42,8 +43,9 @@ def _decode_all(listing: Listing, resolution: int, fit: str) -> Iterator[list]:
     if workers == 1:
         yield from map(job, chunks)
         return
-    # fork shares the already-imported modules, so workers start in milliseconds.
-    method = "fork" if "fork" in multiprocessing.get_all_start_methods() else None
+    # On Linux, fork shares the already-imported modules, so workers start in milliseconds; elsewhere
+    # fork is unsafe (macOS) or missing (Windows), so the platform's default is kept.
+    method = "fork" if sys.platform.startswith("linux") else None
     with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context(method)) as pool:
         yield from pool.map(job, chunks)
 
