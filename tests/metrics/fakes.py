@@ -1,9 +1,13 @@
 """A stand-in feature network: fast and deterministic."""
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import torch
+from PIL import Image
+
+import ganvas.checkpoint
 
 from ganvas.metrics.inception import Inception
 
@@ -28,3 +32,25 @@ class TinyFeatures(torch.nn.Module):
 
 def tiny_inception() -> Inception:
     return Inception(net=TinyFeatures().eval(), path=Path("tiny.pt"), sha256="0" * 64)
+
+
+class Stripes(torch.nn.Module):
+    """A generator of 16 px grayscale gradients whose brightness follows z[0]."""
+
+    def forward(self, z, labels=None):
+        return torch.tanh(z[:, :1, None, None].expand(-1, 1, 16, 16) + torch.linspace(-1, 1, 16))
+
+
+def fake_run(tmp_path: Path, monkeypatch) -> Path:
+    """A run folder trained on 24 random 16 px images, whose generator is `Stripes`."""
+    data = tmp_path / "images"
+    data.mkdir()
+    pixels = torch.randint(0, 256, (24, 16, 16), dtype=torch.uint8, generator=torch.Generator().manual_seed(0))
+    for i, image in enumerate(pixels):
+        Image.fromarray(image.numpy()).save(data / f"{i}.png")
+    run = tmp_path / "run"
+    run.mkdir()
+    (run / "run.json").write_text(json.dumps({"dataset": {"source": str(data)}}))
+    meta = {"z_dim": 4, "num_classes": 0, "channels": 1, "resolution": 16, "classes": [], "config": {}}
+    monkeypatch.setattr(ganvas.checkpoint, "load_generator", lambda run, which="ema": (Stripes(), meta))
+    return run

@@ -4,6 +4,8 @@ import pytest
 
 from ganvas.cli import main
 
+from .fakes import fake_run
+
 
 def _one_line_error(capsys, argv, *needles):
     assert main(argv) == 2
@@ -40,3 +42,13 @@ def test_counts_that_cannot_work(tmp_path, capsys, flag, value):
 def test_an_unknown_device(tmp_path, capsys):
     (tmp_path / "run.json").write_text("{}")
     _one_line_error(capsys, ["evaluate", str(tmp_path), "--device", "tpu9"], "--device")
+
+
+def test_a_good_run_prints_numbers_and_protocol(tmp_path, monkeypatch, capsys):
+    run = fake_run(tmp_path, monkeypatch)
+    out = tmp_path / "scores.json"
+    assert main(["evaluate", str(run), "--metrics", "swd", "--n", "16", "--json", str(out)]) == 0
+    printed = capsys.readouterr().out
+    for needle in ("swd", "protocol", "n_generated", "seed", "reference"):
+        assert needle in printed
+    assert json.loads(out.read_text())["protocol"]["n_generated"] == 16

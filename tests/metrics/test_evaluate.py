@@ -2,15 +2,13 @@ import json
 
 import pytest
 import torch
-from PIL import Image
 
-import ganvas.checkpoint
 from ganvas.config.evaluate import EvalConfig
 from ganvas.errors import GanvasError
 from ganvas.metrics import evaluate as evaluate_module
 from ganvas.metrics.evaluate import evaluate, evaluate_images
 
-from .fakes import tiny_inception
+from .fakes import fake_run, tiny_inception
 
 
 def _images(n=48, channels=1, size=16, seed=0):
@@ -72,23 +70,9 @@ def test_too_few_given_images_is_an_error():
         evaluate_images(_images(n=4), _images(), config=EvalConfig(n=10, metrics="swd"))
 
 
-class _Stripes(torch.nn.Module):
-    def forward(self, z, labels=None):
-        return torch.tanh(z[:, :1, None, None].expand(-1, 1, 16, 16) + torch.linspace(-1, 1, 16))
-
-
 @pytest.fixture
 def run_folder(tmp_path, monkeypatch):
-    data = tmp_path / "images"
-    data.mkdir()
-    for i, image in enumerate(_images(n=24, channels=1)):
-        Image.fromarray(image[0].numpy()).save(data / f"{i}.png")
-    run = tmp_path / "run"
-    run.mkdir()
-    (run / "run.json").write_text(json.dumps({"dataset": {"source": str(data)}}))
-    meta = {"z_dim": 4, "num_classes": 0, "channels": 1, "resolution": 16, "classes": [], "config": {}}
-    monkeypatch.setattr(ganvas.checkpoint, "load_generator", lambda run, which="ema": (_Stripes(), meta))
-    return run
+    return fake_run(tmp_path, monkeypatch)
 
 
 def test_evaluate_a_run_writes_its_results(run_folder, tiny_net, tmp_path):
