@@ -1,0 +1,26 @@
+"""`make bench`: every benchmark table, measured in one run on this machine."""
+from __future__ import annotations
+
+import argparse
+import platform
+
+import torch
+
+from . import gan, style
+from .table import print_table
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks")
+    parser.add_argument("--quick", action="store_true", help="fewer steps, smaller images: a smoke run")
+    parser.add_argument("--only", choices=("gan", "style"), help="run one table")
+    args = parser.parse_args()
+    print(f"{platform.processor() or platform.machine()}, {torch.get_num_threads()} threads, torch {torch.__version__}")
+    if args.only in (None, "gan"):
+        print_table("GAN training and sampling (CPU)", gan.run(args.quick))
+    if args.only in (None, "style"):
+        print_table("Style transfer (CPU)", style.run(args.quick))
+
+
+if __name__ == "__main__":
+    main()
