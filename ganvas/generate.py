@@ -21,6 +21,7 @@ OTHER_IMAGE_SUFFIXES = (".jpg", ".jpeg", ".webp", ".gif", ".bmp", ".tif", ".tiff
 MARK = "ganvas"  # written into every PNG and GIF we make, so a rerun may replace them and nothing else
 FOLDER_MARK = ".ganvas-sample"  # a folder holding this was filled by `ganvas sample`
 BATCH = 64
+MAX_COLUMNS = 16
 
 Labels = Optional[Sequence[Union[int, str]]]
 
@@ -37,8 +38,7 @@ def sample(run, n: int = 64, out="samples", grid: bool = False, seed: int = 0,
 
     G, meta = load_generator(run)
     images = render(G, meta, n=n, seed=seed, truncation=truncation, labels=labels, progress=progress)
-    nrow = meta["num_classes"] if meta.get("num_classes") and labels is None and n >= meta["num_classes"] else None
-    return write_samples(images, out, grid=grid, seed=seed, nrow=nrow)
+    return write_samples(images, out, grid=grid, seed=seed, nrow=class_columns(meta, labels, n))
 
 
 def interpolate(run, out="walk.gif", keys: int = 6, frames: int = 24, seed: int = 0, fps: int = 24,
@@ -51,7 +51,7 @@ def interpolate(run, out="walk.gif", keys: int = 6, frames: int = 24, seed: int 
     from .checkpoint import load_generator
 
     out = Path(out)
-    check_video_target(out)
+    check_video_target(out, fps)
     G, meta = load_generator(run)
     video = walk(G, meta, keys=keys, frames=frames, seed=seed, progress=progress)
     return write_video(video, out, fps=fps)
@@ -167,6 +167,12 @@ def write_samples(images, out, *, grid: bool, seed: int, nrow: Optional[int] = N
     return [_save_png(to_pil(image), out / f"seed{seed}-{i:05d}.png") for i, image in enumerate(images)]
 
 
+def class_columns(meta: dict, labels: Labels, n: int) -> Optional[int]:
+    """With every class in turn, one grid column per class puts each class in its own column."""
+    num_classes = meta.get("num_classes", 0)
+    return num_classes if num_classes and labels is None and num_classes <= min(n, MAX_COLUMNS) else None
+
+
 def make_grid(images, nrow: Optional[int] = None):
     """Tile uint8 images into one uint8 image, rows of `nrow` (default: as square as possible)."""
     import torchvision
@@ -219,10 +225,12 @@ def refuse_foreign_file(path: Path) -> None:
         raise GanvasError(f"{path}: exists and ganvas did not write it; remove it or choose another --out")
 
 
-def check_video_target(out: Path) -> None:
+def check_video_target(out: Path, fps: int = 1) -> None:
     """Fail before any work when the walk cannot be written."""
     import importlib.util
 
+    if fps < 1:
+        raise GanvasError(f"--fps {fps}: use at least 1 frame per second")
     if out.suffix.lower() not in VIDEO_SUFFIXES:
         raise GanvasError(f"--out {out}: use a .gif or .mp4 file name")
     if out.suffix.lower() == ".mp4" and importlib.util.find_spec("imageio_ffmpeg") is None:
@@ -236,9 +244,7 @@ def write_video(frames, out: Path, *, fps: int) -> Path:
 
     from .io import atomic_write_bytes
 
-    check_video_target(out)
-    if fps < 1:
-        raise GanvasError(f"--fps {fps}: use at least 1 frame per second")
+    check_video_target(out, fps)
     array = frames.permute(0, 2, 3, 1).numpy()
     if out.suffix.lower() == ".gif":
         gray = array.shape[3] == 1

@@ -198,6 +198,8 @@ def test_walk_arguments_are_checked():
 def test_video_targets_are_checked(tmp_path, monkeypatch):
     with pytest.raises(GanvasError, match=r"\.gif or \.mp4"):
         generate.check_video_target(tmp_path / "walk.avi")
+    with pytest.raises(GanvasError, match="--fps 0"):
+        generate.check_video_target(tmp_path / "walk.gif", fps=0)
     foreign = tmp_path / "cat.gif"
     Image.new("L", (4, 4)).save(foreign)
     with pytest.raises(GanvasError, match="did not write"):

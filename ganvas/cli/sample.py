@@ -19,11 +19,11 @@ def add_parser(subparsers) -> None:
         "sample", help="write generated images from a run as PNG files",
         description="Draw images from a run's EMA generator. Same seed, same images.")
     parser.add_argument("run_dir", metavar="RUN", help="run folder written by `ganvas train`")
-    parser.add_argument("--n", type=int, default=d["n"], help=f"how many images (default: {d['n']})")
-    parser.add_argument("--out", default=d["out"], help=f"output folder (default: {d['out']})")
+    parser.add_argument("--n", type=int, default=d["n"], metavar="N", help=f"how many images (default: {d['n']})")
+    parser.add_argument("--out", default=d["out"], help=f"output folder, or a .png file with --grid (default: {d['out']})")
     parser.add_argument("--grid", action="store_true", default=d["grid"], help="one grid image instead of one file each")
-    parser.add_argument("--seed", type=int, default=d["seed"], help=f"latent seed (default: {d['seed']})")
-    parser.add_argument("--truncation", type=float, default=d["truncation"],
+    parser.add_argument("--seed", type=int, default=d["seed"], metavar="S", help=f"latent seed (default: {d['seed']})")
+    parser.add_argument("--truncation", type=float, default=d["truncation"], metavar="T",
                         help="truncation trick: redraw latent values beyond +-T; lower is cleaner but less varied "
                              f"(default: {d['truncation']})")
     parser.add_argument("--label", dest="labels", action="append", default=d["labels"], metavar="CLASS",
