@@ -153,7 +153,7 @@ def _overview(run: Path, info: dict, records: list[dict], events: list[dict]) ->
             ("images", dataset.get("n_images", "?")),
             ("resolution x channels", f"{dataset.get('resolution', '?')} x {dataset.get('channels', '?')}"),
             ("seed", info.get("seed", "?")), ("steps reached", last.get("step", 0)),
-            ("epoch", last.get("epoch", "?")), ("training time (s)", last.get("time", "?")),
+            ("epoch", last.get("epoch", "?")), ("wall time (s)", _elapsed(train)),
             ("images / s (last interval)", last.get("img_per_s", "?")),
             ("diagnostic events", f"{len(alarms)} alarm(s), {len(events) - len(alarms)} recovery(ies)")]
     versions = info.get("versions") or {}
@@ -161,6 +161,11 @@ def _overview(run: Path, info: dict, records: list[dict], events: list[dict]) ->
         rows.append(("versions", ", ".join(f"{k} {v}" for k, v in versions.items())))
     title = f"<h1>ganvas run report: {_e(run.resolve().name)}</h1>"
     return title + _section("overview", "Overview", _table(rows))
+
+
+def _elapsed(train: list[dict]) -> Any:
+    times = [r["time"] for r in train if isinstance(r.get("time"), (int, float))]
+    return round(times[-1] - times[0], 1) if len(times) > 1 else "?"
 
 
 def _config(info: dict) -> str:
