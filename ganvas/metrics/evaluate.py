@@ -135,7 +135,7 @@ def _swd_score(real: torch.Tensor, fake: torch.Tensor, seed: int, progress: Call
         raise GanvasError(f"SWD: generated images are {tuple(fake.shape[1:])} but the reference images are "
                           f"{tuple(real.shape[1:])}; give --data images at the run's resolution and channels")
     pick = torch.randperm(len(real), generator=torch.Generator().manual_seed(seed))[:len(fake)].sort().values
-    levels = swd_levels(real[pick].float() / 127.5 - 1, fake.float() / 127.5 - 1, seed=seed,
+    levels = swd_levels(real[pick], fake, seed=seed,
                         patches_per_image=SWD_PATCHES, directions=SWD_DIRECTIONS)
     return {"value": sum(levels.values()) / len(levels), "levels": {str(k): v for k, v in levels.items()},
             "images": len(fake)}

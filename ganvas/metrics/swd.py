@@ -90,14 +90,17 @@ def _check(a: torch.Tensor, b: torch.Tensor) -> None:
 
 
 def _subsample(images: torch.Tensor, n: int, gen: torch.Generator) -> torch.Tensor:
-    if len(images) == n:
-        return images.float()
-    return images[torch.randperm(len(images), generator=gen)[:n]].float()
+    if len(images) != n:
+        images = images[torch.randperm(len(images), generator=gen)[:n].sort().values]
+    if images.dtype == torch.uint8:
+        return images.float() / 127.5 - 1  # 8-bit images on the generator's [-1, 1] scale
+    return images.float()
 
 
 def swd_levels(a: torch.Tensor, b: torch.Tensor, *, seed: int = 0, patches_per_image: int = 128,
                directions: int = 512) -> dict[int, float]:
-    """SWD per pyramid level, keyed by the level's resolution; a, b are [N,C,H,W] images in [-1, 1].
+    """SWD per pyramid level, keyed by the level's resolution; a, b are [N,C,H,W] images in [-1, 1]
+    (or uint8).
 
     The larger set is subsampled so both sides contribute as many patches. Both sides share the
     random patch corners, so identical sets score exactly 0.

@@ -53,3 +53,9 @@ def test_unequal_set_sizes_and_bad_shapes():
         swd(_images(size=8), _images(size=8))
     with pytest.raises(ValueError):
         swd(_images(channels=1), _images(channels=3))
+
+
+def test_eight_bit_images_are_read_on_the_generator_scale():
+    images = _images()
+    as_bytes = ((images + 1) * 127.5).round().to(torch.uint8)
+    assert swd(as_bytes, as_bytes.float() / 127.5 - 1) == 0.0
