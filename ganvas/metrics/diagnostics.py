@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import math
 from dataclasses import asdict, dataclass, field
-from typing import Optional
-
-import torch
-import torch.nn.functional as F
+from typing import TYPE_CHECKING, Optional
 
 from .remedies import ALARMS, action, advice  # noqa: F401  (ALARMS re-exported)
+
+if TYPE_CHECKING:
+    import torch
 
 
 @dataclass
@@ -102,15 +102,19 @@ def _finite(value) -> Optional[float]:
     return value if math.isfinite(value) else None
 
 
+def warmup_steps(config: dict, thresholds: Thresholds = Thresholds()) -> int:
+    """Steps before which only divergence is judged, for a run with this config."""
+    planned = (config or {}).get("steps") or 0
+    return min(max(thresholds.warmup_steps, int(thresholds.warmup_fraction * planned)), thresholds.max_warmup_steps)
+
+
 class Diagnostics:
     """Watch a run's records; `observe` and `observe_eval` return the events each one triggers."""
 
     def __init__(self, config: dict, thresholds: Thresholds = Thresholds()):
         self.config = dict(config or {})
         self.t = thresholds
-        steps = self.config.get("steps") or 0
-        self.warmup = min(max(thresholds.warmup_steps, int(thresholds.warmup_fraction * steps)),
-                          thresholds.max_warmup_steps)
+        self.warmup = warmup_steps(self.config, thresholds)
         self.d_low = thresholds.d_loss_low_ls if self.config.get("loss") == "ls" else thresholds.d_loss_low
         t = thresholds
         self.overpowering = _Persistent(t.hold_steps, t.hold_records, t.cooldown_steps)
@@ -232,7 +236,6 @@ class Diagnostics:
         return Event(step, "recovered", f"{name} cleared: {detail}", "", {})
 
 
-@torch.no_grad()
 def batch_diversity(images: torch.Tensor, size: int = 16) -> float:
     """How different a batch's images are: mean distance from each image to its nearest other image.
 
@@ -242,12 +245,16 @@ def batch_diversity(images: torch.Tensor, size: int = 16) -> float:
     even when the few images it still makes differ from one another. Compare batches of equal size.
     Returns NaN for fewer than two images.
     """
+    import torch  # here, so that reading a run's diagnostics (e.g. for the report) needs no torch
+    import torch.nn.functional as F
+
     if images.ndim != 4 or len(images) < 2:
         return float("nan")
     x = images.detach().float()
     if x.shape[-1] > size or x.shape[-2] > size:
         x = F.adaptive_avg_pool2d(x, (min(size, x.shape[-2]), min(size, x.shape[-1])))
     flat = x.flatten(1)
-    dist = torch.cdist(flat, flat)
-    dist.fill_diagonal_(float("inf"))
+    with torch.no_grad():
+        dist = torch.cdist(flat, flat)
+        dist.fill_diagonal_(float("inf"))
     return float(dist.min(dim=1).values.mean() / math.sqrt(flat.shape[1]))

@@ -14,6 +14,7 @@ from PIL import Image
 
 from ..errors import GanvasError
 from ..io import atomic_write_bytes
+from ..metrics.diagnostics import warmup_steps
 from ..progress import Callback, Progress, silent
 from . import plots
 
@@ -52,14 +53,13 @@ def report(run: str | os.PathLike, out: Optional[str | os.PathLike] = None, prog
         _losses(records, events),
         _metrics_over_time(records),
         _samples(run, progress),
-        _timeline(events),
+        _timeline(events, info, records),
         _final_metrics(run, progress),
     ]
     page = (f"<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
             f"<title>ganvas report: {_e(run.resolve().name)}</title><style>{_CSS}</style></head><body>\n"
             + "\n".join(sections) + "\n</body></html>\n")
     atomic_write_bytes(path, page.encode("utf-8"))
-    progress(Progress("report", "note", message=f"wrote {path}"))
     return path
 
 
@@ -239,11 +239,17 @@ def _samples(run: Path, progress: Callback) -> str:
     return _section("samples", "Samples over time", note + "<div class=\"grids\">" + "".join(figures) + "</div>")
 
 
-def _timeline(events: list[dict]) -> str:
+def _timeline(events: list[dict], info: dict, records: list[dict]) -> str:
     if not events:
-        return _section("diagnostics", "Diagnostics timeline",
-                        "<p>No alarms: no mode collapse, D overpowering, divergence or stalled progress "
-                        "was detected.</p>")
+        text = ("<p>No alarms: no mode collapse, D overpowering, divergence or stalled progress "
+                "was detected.</p>")
+        warmup = warmup_steps(info.get("config") or {})
+        reached = max((r.get("step", 0) for r in plots.train_records(records)), default=0)
+        if reached < warmup:
+            text += (f"<p class=\"muted\">The run ended at step {reached}, inside the diagnostics' warm-up "
+                     f"of {warmup} steps, when D winning outright and G's images looking alike are normal: "
+                     "only divergence was watched.</p>")
+        return _section("diagnostics", "Diagnostics timeline", text)
     rows = []
     for event in sorted(events, key=lambda e: e.get("step", 0)):
         name = str(event.get("event", "?"))

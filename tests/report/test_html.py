@@ -38,6 +38,7 @@ def test_report_shows_config_events_and_final_metrics_with_protocol(run_folder):
     _, page = _page(run_folder)
     assert "lr_d" in page and "shapes" in page
     assert "d_overpowering" in page and "Give D a lower learning rate" in page and "recovered" in page
+    assert "warm-up" not in page  # the run went past it, so no caveat
     assert "23.4" in page and "InceptionV3 (TF 2015-12-05)" in page and "bilinear" in page
     assert "deadbeef" in page and "Protocol" in page
 
@@ -57,7 +58,7 @@ def test_report_of_a_fresh_run_says_what_is_missing(run_folder):
         png.unlink()
     _, page = _page(run_folder)
     assert "No training records yet" in page and "No sample grids yet" in page
-    assert "No alarms" in page and "ganvas evaluate" in page
+    assert "No alarms" in page and "ganvas evaluate" in page and "warm-up of 1000 steps" in page
     assert "data:image" not in page
 
 
