@@ -7,7 +7,6 @@ keep `ganvas --help` quick, since the CLI reads these signatures for its default
 from __future__ import annotations
 
 import math
-import os
 from pathlib import Path
 from typing import Optional, Sequence, Union
 
@@ -256,21 +255,15 @@ def write_video(frames, out: Path, *, fps: int) -> Path:
 
 
 def _write_mp4(array, out: Path, fps: int) -> Path:
-    import tempfile
-
     import imageio.v2 as imageio
     import numpy as np
 
+    from .models.export import atomic_path
+
     if array.shape[3] == 1:
         array = np.repeat(array, 3, axis=3)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=out.parent, prefix=f".{out.name}.", suffix=".mp4")
-    os.close(fd)
-    try:
+    with atomic_path(out) as tmp:
         imageio.mimwrite(tmp, list(array), fps=fps, format="FFMPEG", macro_block_size=16)
-        os.replace(tmp, out)
-    finally:
-        Path(tmp).unlink(missing_ok=True)
     return out
 
 

@@ -172,6 +172,17 @@ def test_gif_has_one_frame_per_step_and_loops(tmp_path):
     generate.write_video(frames, path, fps=10)  # a rerun replaces our own GIF
 
 
+def test_mp4_when_imageio_ffmpeg_is_installed(tmp_path):
+    pytest.importorskip("imageio_ffmpeg", reason="MP4 output is the optional extra ganvas[video]")
+    g, meta = make_generator(channels=1)
+    path = generate.write_video(generate.walk(g, meta, keys=2, frames=4, seed=0), tmp_path / "walk.mp4", fps=8)
+    import imageio.v2 as imageio
+
+    with imageio.get_reader(str(path), format="FFMPEG") as reader:
+        assert sum(1 for _ in reader) == 8
+    assert not list(tmp_path.glob(".*"))  # no temporary file left behind
+
+
 def test_walk_passes_through_the_key_images():
     g, meta = make_generator()
     from ganvas.gan.latent import latents

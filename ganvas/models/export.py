@@ -5,6 +5,7 @@ Both take `z` [N, z_dim] (and `labels` [N] int64 for conditional generators) and
 """
 from __future__ import annotations
 
+import contextlib
 import importlib.util
 import io
 import json
@@ -12,6 +13,7 @@ import os
 import tempfile
 import warnings
 from pathlib import Path
+from typing import Iterator
 
 import torch
 from torch import nn
@@ -80,16 +82,24 @@ def to_onnx(generator: nn.Module, meta: dict, path: str | os.PathLike) -> Path:
         program = torch.onnx.export(model, inputs, input_names=names, output_names=["images"],
                                     dynamic_shapes=tuple({0: batch} for _ in inputs), dynamo=True,
                                     external_data=False, verbose=False)
+    with atomic_path(path) as tmp:
+        program.save(str(tmp))
+    return Path(path)
+
+
+@contextlib.contextmanager
+def atomic_path(path: str | os.PathLike) -> Iterator[Path]:
+    """A temporary file beside `path` for a writer that wants a file name; renamed into place on success."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp.onnx")
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=path.suffix)
     os.close(fd)
     try:
-        program.save(tmp)
+        yield Path(tmp)
+        os.chmod(tmp, 0o644)  # mkstemp makes the file private; a finished output is an ordinary file
         os.replace(tmp, path)
     finally:
         Path(tmp).unlink(missing_ok=True)
-    return path
 
 
 def _public(meta: dict) -> dict:
