@@ -243,6 +243,14 @@ def test_torchscript_round_trip(tmp_path, arch, num_classes):
     assert torch.allclose(got, expected, atol=1e-6)
 
 
+def test_export_leaves_the_callers_generator_alone(tmp_path):
+    g, meta = make_generator()
+    g = g.train().to(memory_format=torch.channels_last)
+    generate.export_generator(g, meta, "torchscript", tmp_path / "g.pt")
+    assert g.training
+    assert g.net[0].weight.is_contiguous(memory_format=torch.channels_last)
+
+
 def test_onnx_without_its_package_is_a_one_line_error(tmp_path, monkeypatch):
     import importlib.util
 

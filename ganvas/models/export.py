@@ -6,6 +6,7 @@ Both take `z` [N, z_dim] (and `labels` [N] int64 for conditional generators) and
 from __future__ import annotations
 
 import contextlib
+import copy
 import importlib.util
 import io
 import json
@@ -44,8 +45,9 @@ def example_inputs(meta: dict, n: int = 2) -> tuple[torch.Tensor, ...]:
 
 
 def _portable(generator: nn.Module, meta: dict) -> Exportable:
-    # channels_last or a GPU are training-time choices; an exported file should load anywhere.
-    generator = generator.to("cpu", memory_format=torch.contiguous_format).eval()
+    # channels_last or a GPU are training-time choices; an exported file should load anywhere. The copy
+    # leaves the caller's generator where it was.
+    generator = copy.deepcopy(generator).to("cpu", memory_format=torch.contiguous_format).eval()
     return Exportable(generator, bool(meta.get("num_classes", 0))).eval()
 
 
