@@ -43,5 +43,24 @@ def frechet_distance(mu1, sigma1, mu2, sigma2) -> float:
 
 
 def fid_from_features(real: np.ndarray, fake: np.ndarray) -> float:
-    """FID between two feature sets [N, D]."""
-    return frechet_distance(*gaussian_stats(real), *gaussian_stats(fake))
+    """FID between two feature sets [N, D].
+
+    With fewer samples than dimensions the covariances have low rank, and with A, B the centred
+    features scaled by 1/sqrt(N-1), tr((A'A B'B)^(1/2)) is the sum of singular values of A B':
+    an N x N problem instead of a D x D one, and exact.
+    """
+    a, b = _scaled_centred(real), _scaled_centred(fake)
+    if a.shape[1] != b.shape[1]:
+        raise ValueError(f"feature sizes differ: {a.shape[1]} vs {b.shape[1]}")
+    if min(len(a), len(b)) >= a.shape[1]:
+        return frechet_distance(*gaussian_stats(real), *gaussian_stats(fake))
+    mean_term = float(np.sum((np.mean(real, axis=0, dtype=np.float64) - np.mean(fake, axis=0, dtype=np.float64)) ** 2))
+    cross = float(np.linalg.svd(a @ b.T, compute_uv=False).sum())
+    return max(mean_term + float(np.sum(a * a) + np.sum(b * b)) - 2.0 * cross, 0.0)
+
+
+def _scaled_centred(features: np.ndarray) -> np.ndarray:
+    feats = np.asarray(features, dtype=np.float64)
+    if feats.ndim != 2 or len(feats) < 2:
+        raise ValueError(f"need at least 2 feature rows, got shape {feats.shape}")
+    return (feats - feats.mean(axis=0)) / np.sqrt(len(feats) - 1)
