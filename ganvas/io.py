@@ -38,7 +38,7 @@ def _open_checked(path: Path) -> Image.Image:
 def _high_bit_depth_to_8bit(img: Image.Image) -> Image.Image:
     # Pillow's convert("L") clips 16-bit values instead of scaling them, so scale here.
     arr = np.asarray(img, dtype=np.float64)
-    top = 65535.0 if arr.max() > 255 else 255.0
+    top = 65535.0 if img.mode.startswith("I;16") or arr.max() > 255 else 255.0
     if img.mode == "F" and arr.max() <= 1.0:
         top = 1.0
     return Image.fromarray(np.clip(arr / top * 255.0 + 0.5, 0, 255).astype(np.uint8), "L")
