@@ -38,6 +38,10 @@ class Thresholds:
     warmup_steps: int = 1000
     warmup_fraction: float = 0.05      # ... and long runs get a proportionally longer start-up
     max_warmup_steps: int = 2500
+    # Before the warm-up ends only blatant cases count, so a badly set run is told early:
+    early_steps: int = 300
+    d_loss_perfect: float = 0.002      # ns/minimax: D right on practically every image (a sound start bottoms out ~0.01)
+    diversity_identical: float = 0.002  # fake/real diversity: one image for every z (a sound start stays above ~0.008)
     hold_steps: int = 150              # a condition must last this many steps ...
     hold_records: int = 4              # ... over at least this many records, so one bad batch is ignored
     cooldown_steps: int = 500          # after an alarm, give its remedy time to act before repeating it
@@ -45,7 +49,7 @@ class Thresholds:
     d_loss_low_ls: float = 0.02        # least squares sits near 0.25 at equilibrium, so "near zero" is lower
     d_loss_exit: float = 2.0           # exit threshold = d_loss_low * this
     separation: float = 0.4            # D(x) - D(G(z)) above this: D tells reals from fakes (hinge margins give ~0.46)
-    grad_vanished: float = 0.1         # G's gradient norm below this fraction of its early level
+    grad_vanished: float = 0.1         # G's gradient norm below this fraction of its early level is "vanishing"
     diversity_ratio: float = 0.25      # fake diversity below this fraction of real diversity: collapse
     diversity_exit: float = 0.4
     runaway_loss: float = 50.0         # |loss| this large is far outside every loss's normal range
@@ -116,6 +120,8 @@ class Diagnostics:
         self.t = thresholds
         self.warmup = warmup_steps(self.config, thresholds)
         self.d_low = thresholds.d_loss_low_ls if self.config.get("loss") == "ls" else thresholds.d_loss_low
+        # Hinge and least-squares losses reach exactly 0 in sound runs, so only BCE losses have a "perfect D" tier.
+        self.d_perfect = thresholds.d_loss_perfect if self.config.get("loss", "ns") in ("ns", "minimax") else None
         t = thresholds
         self.overpowering = _Persistent(t.hold_steps, t.hold_records, t.cooldown_steps)
         self.collapse = _Persistent(t.hold_steps, t.hold_records, t.cooldown_steps)
@@ -132,10 +138,11 @@ class Diagnostics:
         grad = _finite(record.get("g_grad_norm"))
         if grad is not None and len(self.early_grads) < 5:
             self.early_grads.append(grad)
-        if step < self.warmup:
+        if step < min(self.t.early_steps, self.warmup):
             return events
-        events += self._overpowering(step, record, grad)
-        events += self._collapse(step, record)
+        blatant_only = step < self.warmup
+        events += self._overpowering(step, record, grad, blatant_only)
+        events += self._collapse(step, record, blatant_only)
         return events
 
     def _divergence(self, step: int, record: dict) -> list[Event]:
@@ -154,14 +161,15 @@ class Diagnostics:
                                 f"{self.t.runaway_loss:g} for {self.t.runaway_records} records)", self.runaway)]
         return []
 
-    def _overpowering(self, step: int, record: dict, grad: Optional[float]) -> list[Event]:
+    def _overpowering(self, step: int, record: dict, grad: Optional[float], blatant_only: bool) -> list[Event]:
         d_loss = _finite(record.get("d_loss"))
-        if d_loss is None:
+        low = self.d_perfect if blatant_only else self.d_low
+        if d_loss is None or low is None:
             return []
         d_real, d_fake = _finite(record.get("d_real")), _finite(record.get("d_fake"))
         gap = None if d_real is None or d_fake is None else d_real - d_fake
-        entering = d_loss < self.d_low and (gap is None or gap > self.t.separation)
-        staying = d_loss < self.d_low * self.t.d_loss_exit and (gap is None or gap > self.t.separation * 0.75)
+        entering = d_loss < low and (gap is None or gap > self.t.separation)
+        staying = d_loss < low * self.t.d_loss_exit and (gap is None or gap > self.t.separation * 0.75)
         state = self.overpowering.update(step, entering, staying)
         if state == "clear":
             return [self._recovered(step, "d_overpowering", f"D's loss is back to {d_loss:.3g}")]
@@ -171,14 +179,15 @@ class Diagnostics:
         if gap is not None:
             parts.append(f"D(x) {d_real:.2f} vs D(G(z)) {d_fake:.2f}")
         baseline = sorted(self.early_grads)[len(self.early_grads) // 2] if self.early_grads else None
-        if grad is not None and baseline:
-            parts.append(f"G's gradient norm {grad:.3g} ({100 * grad / baseline:.0f}% of its early level)")
+        if grad is not None and baseline and grad < self.t.grad_vanished * baseline:
+            parts.append(f"G's gradients are vanishing (norm {grad:.3g}, {100 * grad / baseline:.0f}% of "
+                         "its early level)")
         lr_g, lr_d = _finite(record.get("lr_g")), _finite(record.get("lr_d"))
         if lr_g and lr_d and lr_d / lr_g >= 3:
             parts.append(f"D's learning rate is {lr_d / lr_g:.3g}x G's")
         return [self._alarm(step, "d_overpowering", "; ".join(parts), self.overpowering)]
 
-    def _collapse(self, step: int, record: dict) -> list[Event]:
+    def _collapse(self, step: int, record: dict, blatant_only: bool) -> list[Event]:
         fake = _finite(record.get("diversity"))
         if fake is None:
             return []
@@ -190,7 +199,9 @@ class Diagnostics:
             return []
         ratio = fake / reference
         yardstick = "real images'" if real else "its own earlier level"
-        state = self.collapse.update(step, ratio < self.t.diversity_ratio, ratio < self.t.diversity_exit)
+        enter, exit_ = ((self.t.diversity_identical, 2 * self.t.diversity_identical) if blatant_only
+                        else (self.t.diversity_ratio, self.t.diversity_exit))
+        state = self.collapse.update(step, ratio < enter, ratio < exit_)
         if state == "clear":
             return [self._recovered(step, "mode_collapse", f"sample diversity is back to {ratio:.0%} of {yardstick}")]
         if state != "fire":

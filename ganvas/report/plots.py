@@ -18,7 +18,7 @@ from ..io import atomic_write_bytes
 
 MAX_POINTS = 2000  # more points than pixels only costs time
 _EVENT_COLOURS = {"mode_collapse": "tab:purple", "d_overpowering": "tab:red", "divergence": "black",
-                  "no_progress": "tab:gray", "rollback": "tab:brown"}
+                  "no_progress": "tab:gray", "rollback": "tab:brown", "recovered": "tab:green"}
 
 
 def train_records(records: Iterable[dict]) -> list[dict]:
@@ -85,9 +85,12 @@ def _curves(ax, records: list[dict], keys: dict[str, str], smooth: bool) -> bool
 
 def _mark_events(axes, events: Iterable[dict]) -> None:
     for event in events:
-        colour = _EVENT_COLOURS.get(event.get("event"), "tab:olive")
+        name, step = str(event.get("event", "?")), event.get("step", 0)
+        colour = _EVENT_COLOURS.get(name, "tab:olive")
         for ax in axes:
-            ax.axvline(event.get("step", 0), color=colour, linewidth=0.9, linestyle="--", alpha=0.8)
+            ax.axvline(step, color=colour, linewidth=0.9, linestyle="--", alpha=0.8)
+        axes[0].annotate(name, (step, 1), xycoords=("data", "axes fraction"), rotation=90, fontsize=7,
+                         color=colour, ha="right", va="top", xytext=(-2, -2), textcoords="offset points")
 
 
 def _eval_panel(ax, series: dict[str, tuple[list[int], list[float]]]) -> None:
