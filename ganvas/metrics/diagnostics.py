@@ -1,9 +1,10 @@
 """Live diagnostics of the lesson's GAN troubles, read from the metric records the loop already writes.
 
 Every alarm needs its condition to hold for a while (several consecutive records spanning enough steps),
-is silent during warm-up, rests for a cooldown after firing, and uses a looser exit threshold than its
-entry threshold, so the normal oscillation of a healthy run never trips it. The one exception is a
-non-finite loss, which is never normal and is reported at once.
+rests for a cooldown after firing, and uses a looser exit threshold than its entry threshold, so the
+normal oscillation of a healthy run never trips it. During the warm-up, when a sound run's D wins
+outright and G's images look alike, only blatant cases count. A non-finite loss is never normal and
+is reported at once.
 """
 from __future__ import annotations
 
@@ -41,7 +42,7 @@ class Thresholds:
     # Before the warm-up ends only blatant cases count, so a badly set run is told early:
     early_steps: int = 300
     d_loss_perfect: float = 0.002      # ns/minimax: D right on practically every image (a sound start bottoms out ~0.01)
-    diversity_identical: float = 0.002  # fake/real diversity: one image for every z (a sound start stays above ~0.008)
+    diversity_identical: float = 0.002  # fake/real diversity: one image for every z (untrained G's measured 0.008-0.1)
     hold_steps: int = 150              # a condition must last this many steps ...
     hold_records: int = 4              # ... over at least this many records, so one bad batch is ignored
     cooldown_steps: int = 500          # after an alarm, give its remedy time to act before repeating it
@@ -84,10 +85,7 @@ class _Persistent:
 
     def _due(self, step: int) -> bool:
         held = step - self.since >= self.hold_steps and self.records >= self.hold_records
-        rested = self.fired_at is None or step - self.fired_at >= self.cooldown_steps
-        if held and rested:
-            return self.fire(step)
-        return False
+        return held and self.rested(step) and self.fire(step)
 
     def fire(self, step: int) -> bool:
         # Re-arm: a repeat needs the condition to hold for a full window again, as well as the cooldown.
@@ -107,7 +105,7 @@ def _finite(value) -> Optional[float]:
 
 
 def warmup_steps(config: dict, thresholds: Thresholds = Thresholds()) -> int:
-    """Steps before which only divergence is judged, for a run with this config."""
+    """Steps before which only divergence and blatant cases are judged, for a run with this config."""
     planned = (config or {}).get("steps") or 0
     return min(max(thresholds.warmup_steps, int(thresholds.warmup_fraction * planned)), thresholds.max_warmup_steps)
 

@@ -248,7 +248,8 @@ def _timeline(events: list[dict], info: dict, records: list[dict]) -> str:
         if reached < warmup:
             text += (f"<p class=\"muted\">The run ended at step {reached}, inside the diagnostics' warm-up "
                      f"of {warmup} steps, when D winning outright and G's images looking alike are normal: "
-                     "only divergence was watched.</p>")
+                     "only divergence and blatant cases (a practically perfect D, identical images) "
+                     "were judged.</p>")
         return _section("diagnostics", "Diagnostics timeline", text)
     rows = []
     for event in sorted(events, key=lambda e: e.get("step", 0)):
