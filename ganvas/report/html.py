@@ -15,6 +15,7 @@ from PIL import Image
 from ..errors import GanvasError
 from ..io import atomic_write_bytes
 from ..metrics.diagnostics import warmup_steps
+from ..metrics.remedies import ALARMS
 from ..progress import Callback, Progress, silent
 from . import plots
 
@@ -251,14 +252,16 @@ def _timeline(events: list[dict], info: dict, records: list[dict]) -> str:
                      "only divergence and blatant cases (a practically perfect D, identical images) "
                      "were judged.</p>")
         return _section("diagnostics", "Diagnostics timeline", text)
+    auto = bool((info.get("config") or {}).get("auto_stabilize"))
     rows = []
     for event in sorted(events, key=lambda e: e.get("step", 0)):
         name = str(event.get("event", "?"))
         action = event.get("action") or {}
+        unapplied = "" if auto or name not in ALARMS else "no (--auto-stabilize was off)"
         rows.append(f"<tr><td class=\"num\">{_e(event.get('step', '?'))}</td>"
                     f"<td class=\"ev-{_e(re.sub(r'[^a-z_]', '', name))}\">{_e(name)}</td>"
                     f"<td>{_e(event.get('message', ''))}</td><td>{_e(event.get('remedy', ''))}</td>"
-                    f"<td>{_e(_fmt(action)) if action else ''}</td></tr>")
+                    f"<td>{_e(_fmt(action)) if action else unapplied}</td></tr>")
     head = "<tr><th>step</th><th>event</th><th>what was seen</th><th>remedy</th><th>applied</th></tr>"
     return _section("diagnostics", "Diagnostics timeline", f"<table>{head}{''.join(rows)}</table>")
 

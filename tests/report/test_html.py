@@ -38,6 +38,7 @@ def test_report_shows_config_events_and_final_metrics_with_protocol(run_folder):
     _, page = _page(run_folder)
     assert "lr_d" in page and "shapes" in page
     assert "d_overpowering" in page and "Give D a lower learning rate" in page and "recovered" in page
+    assert "lr_d_factor" in page  # the applied action
     assert "warm-up" not in page  # the run went past it, so no caveat
     assert "23.4" in page and "InceptionV3 (TF 2015-12-05)" in page and "bilinear" in page
     assert "deadbeef" in page and "Protocol" in page
@@ -88,3 +89,10 @@ def test_damaged_run_json_and_non_html_out_are_refused(run_folder):
     (run_folder / "run.json").write_text("{not json")
     with pytest.raises(GanvasError, match="not valid JSON"):
         report(run_folder)
+
+
+def test_timeline_says_when_remedies_were_not_applied(run_folder):
+    events = [{"step": 900, "event": "mode_collapse", "message": "m", "remedy": "r", "action": None}]
+    (run_folder / "events.jsonl").write_text(json.dumps(events[0]) + "\n")
+    _, page = _page(run_folder)
+    assert "--auto-stabilize was off" in page
