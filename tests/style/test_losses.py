@@ -38,3 +38,21 @@ def test_style_images_blend_by_their_weights():
                       style_weights=[0.25, 0.75])
     parts = objective(feats, torch.zeros(1, 3, 2, 2), targets, Weights(content=1.0, style=1.0, tv=0.0))
     assert torch.isclose(parts["style"], torch.tensor(0.25 * 1 + 0.75 * 4))
+
+
+def test_gram_gradient_matches_the_plain_formula():
+    features = torch.randn(1, 3, 4, 5, dtype=torch.float64, requires_grad=True)
+    weights = torch.randn(3, 3, dtype=torch.float64)
+    (gram(features).double() * weights).sum().backward()
+    ours = features.grad.clone()
+    features.grad = None
+    flat = features.view(3, -1)
+    ((flat @ flat.t() / 20) * weights).sum().backward()
+    assert torch.allclose(ours, features.grad, atol=1e-5)
+
+
+def test_gram_of_bf16_features_is_fp32_and_close():
+    features = torch.rand(1, 16, 32, 32)
+    g16 = gram(features.bfloat16())
+    assert g16.dtype == torch.float32
+    assert torch.allclose(g16, gram(features), rtol=2e-2)

@@ -16,7 +16,7 @@ def collect():
 
 def test_small_real_run_lowers_the_loss_and_returns_an_image(TUBINGEN, STARRY):
     events, progress = collect()
-    out = ganvas.stylize(TUBINGEN, STARRY, size=64, steps=20, progress=progress)
+    out = ganvas.stylize(TUBINGEN, STARRY, size=64, steps=12, progress=progress)
     assert isinstance(out, Image.Image) and out.size == (64, 48)
     losses = [e.values["loss"] for e in events if e.kind == "update"]
     assert losses[-1] < 0.5 * losses[0]
