@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 import json
 from pathlib import Path
-from typing import Optional
+from typing import Callable, Optional
 
 import numpy as np
 import torch
@@ -63,8 +63,8 @@ def evaluate_images(fake: ImageSource, real: torch.Tensor, *, config: Optional[E
                     device: str | torch.device = "cpu", progress: Callback = silent) -> dict:
     """The core: `config.n` images from `fake` (tensor or `fn(count)`, uint8 or [-1, 1]) against the
     uint8 tensor `real`. Returns {"metrics": {name: {"value", ...}}, "protocol": {...}}."""
-    config = config or EvalConfig()
-    names = tuple(metrics) if metrics else config.metric_list()
+    config = _merge(config, metrics=metrics)
+    names = config.metric_list()
     n = config.n
     if torch.is_tensor(fake) and len(fake) < n:
         raise GanvasError(f"--n {n}: only {len(fake)} generated images were given")
@@ -80,7 +80,9 @@ def evaluate_images(fake: ImageSource, real: torch.Tensor, *, config: Optional[E
         scores.update(_feature_scores(names, real_feats, fake_feats, config, progress))
     if "swd" in names:
         scores["swd"] = _swd_score(real, kept, config.seed, progress)
-    protocol = build_protocol(metrics=names, n_generated=n, n_reference=len(real), reference=reference,
+    # Without a feature network only SWD's images are generated.
+    n_generated = n if net is not None else len(kept)
+    protocol = build_protocol(metrics=names, n_generated=n_generated, n_reference=len(real), reference=reference,
                               seed=config.seed, inception=net, resize=config.resize, precision=config.precision,
                               kid_subsets=config.kid_subsets,
                               kid_subset_size=min(config.kid_subset_size, n, len(real)),
@@ -141,7 +143,7 @@ def _swd_score(real: torch.Tensor, fake: torch.Tensor, seed: int, progress: Call
             "images": len(fake)}
 
 
-def latent_source(G: torch.nn.Module, meta: dict, *, seed: int, device) -> "callable":
+def latent_source(G: torch.nn.Module, meta: dict, *, seed: int, device) -> Callable[[int], torch.Tensor]:
     """fn(count) -> the next `count` generated images in [-1, 1], the same for the same seed."""
     gen = torch.Generator().manual_seed(seed)
     classes = int(meta.get("num_classes") or 0)
