@@ -25,7 +25,7 @@ class StyleConfig:
     content: str = opt("", "the photo to repaint", cli=False)
     styles: tuple[str, ...] = opt((), "one or more style images", cli=False)
     out: str = opt("stylized.png", "where the result is written", cli=False)
-    style_weights: Optional[tuple[float, ...]] = opt(None, "relative weight of each style image (default: equal)")
+    style_weights: Optional[tuple[float, ...]] = opt(None, "relative weight of each style image; None: equal")
     style_scale: float = opt(1.0, "style image size relative to the content size")
     preserve_color: Optional[str] = opt(None, "keep the photo's colours", choices=("luminance", "histogram"))
 
@@ -35,13 +35,13 @@ class StyleConfig:
     content_layers: tuple[str, ...] = opt(("relu4_2",), "layers whose features the result keeps from the photo")
     style_layers: tuple[str, ...] = opt(("relu1_1", "relu2_1", "relu3_1", "relu4_1", "relu5_1"),
                                         "layers whose Gram matrices the result takes from the style")
-    content_weight: Optional[float] = opt(None, "content loss weight (default: the model's tuned value)")
-    style_weight: Optional[float] = opt(None, "style loss weight, spread over layers as 1/C^2 (default: tuned)")
-    tv_weight: Optional[float] = opt(None, "total-variation weight (default: the model's tuned value)")
+    content_weight: Optional[float] = opt(None, "content loss weight; None takes the model's tuned value")
+    style_weight: Optional[float] = opt(None, "style loss weight, spread over layers as 1/C^2; None: tuned")
+    tv_weight: Optional[float] = opt(None, "total-variation weight; None takes the model's tuned value")
 
     # resolution
     size: int = opt(512, "long side of the result in pixels")
-    scales: Optional[tuple[int, ...]] = opt(None, "long sides to optimise at, coarse to fine (default: auto)")
+    scales: Optional[tuple[int, ...]] = opt(None, "long sides to optimise at, coarse to fine; None: doubling from --min-scale")
     min_scale: int = opt(256, "smallest long side the automatic pyramid starts from")
 
     # optimisation
@@ -49,7 +49,7 @@ class StyleConfig:
     optimizer: str = opt("lbfgs", "optimiser", choices=("lbfgs", "adam"))
     steps: int = opt(300, "optimisation steps at the final scale")
     coarse_steps: int = opt(200, "steps at each coarser scale of the pyramid")
-    lr: Optional[float] = opt(None, "step size (default: 1 for L-BFGS, 2 for Adam, in pixel units)")
+    lr: Optional[float] = opt(None, "step size in pixel units; None: 1 for L-BFGS, 2 for Adam")
     history_size: int = opt(10, "L-BFGS memory; bounded so large images fit in RAM")
 
     # reproducibility, speed, output

@@ -12,7 +12,7 @@ from PIL import Image
 from ..config.style import MODEL_WEIGHTS, StyleConfig
 from ..errors import GanvasError
 from ..gan.precision import pick_device, use_bf16
-from ..io import save_image
+from ..io import same_file, save_image
 from ..progress import Callback, Progress, silent
 from . import color, pyramid
 from .inputs import load_init, load_picture
@@ -38,11 +38,19 @@ def stylize_config(config: StyleConfig, progress: Callback = silent) -> Path:
         raise GanvasError("stylize: needs a content image and at least one style image")
     inputs = [p for p in (config.content, *config.styles, config.init) if Path(p).exists()]
     out = Path(config.out)
+    _check_out(out, inputs)
     save = _intermediate_saver(out, inputs, config.save_every)
     result = paint(config.content, list(config.styles), config, progress, on_save=save)
     save_image(result, out, inputs=inputs)
-    progress(Progress(TASK, "note", message=f"wrote {out}"))
     return out
+
+
+def _check_out(out: Path, inputs: list) -> None:
+    """Refuse a bad --out before minutes of work, not after."""
+    if Image.registered_extensions().get(out.suffix.lower()) is None:
+        raise GanvasError(f"{out}: unknown image extension; use .png, .jpg or .webp")
+    if any(same_file(out, p) or out.resolve() == Path(p).resolve() for p in inputs):
+        raise GanvasError(f"{out}: is an input image; choose another --out so it is not overwritten")
 
 
 def _intermediate_saver(out: Path, inputs: list, every: int):

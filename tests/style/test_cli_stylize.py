@@ -65,3 +65,8 @@ def test_demo_uses_its_built_in_images(capsys, tmp_path):
 def test_missing_style_is_a_usage_error(capsys, tmp_path, TUBINGEN):
     code, _, err = run_cli(capsys, TUBINGEN, "--out", tmp_path / "o.png")
     assert code == 2 and "STYLE" in err
+
+
+def test_bad_output_extension_is_refused_before_any_work(capsys, tmp_path, TUBINGEN, STARRY):
+    code, _, err = run_cli(capsys, TUBINGEN, STARRY, "--out", tmp_path / "out.txt")
+    assert code == 2 and "out.txt" in err and "extension" in err
