@@ -41,7 +41,7 @@ class StyleConfig:
 
     # resolution
     size: int = opt(512, "long side of the result in pixels")
-    scales: Optional[tuple[int, ...]] = opt(None, "long sides to optimise at, coarse to fine; None: doubling from --min-scale")
+    scales: Optional[tuple[int, ...]] = opt(None, "long sides to optimise at, coarse to fine; None: auto")
     min_scale: int = opt(256, "smallest long side the automatic pyramid starts from")
 
     # optimisation
