@@ -180,10 +180,9 @@ def _config(info: dict) -> str:
 def _losses(records: list[dict], events: list[dict]) -> str:
     if not plots.train_records(records):
         return _section("losses", "Loss curves", "<p class=\"muted\">No training records yet.</p>")
-    alarms = [e for e in events if e.get("event") != "recovered"]
     note = ("<p>D's and G's losses oscillate against each other in a healthy run; the trend, not the level, "
             "matters. Dashed lines mark diagnostic events.</p>")
-    return _section("losses", "Loss curves", note + _img(plots.losses_png(records, alarms), "loss curves"))
+    return _section("losses", "Loss curves", note + _img(plots.losses_png(records, events), "loss curves"))
 
 
 def _metrics_over_time(records: list[dict]) -> str:

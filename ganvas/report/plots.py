@@ -65,7 +65,7 @@ def _smooth(values: list[float], width: int) -> list[float]:
     return out
 
 
-def _curves(ax, records: list[dict], keys: dict[str, str], smooth: bool) -> bool:
+def _curves(ax, records: list[dict], keys: dict[str, str], smooth: bool, legend: str = "upper right") -> bool:
     drawn = False
     for key, label in keys.items():
         steps, values = _thin(*_column(records, key))
@@ -79,7 +79,7 @@ def _curves(ax, records: list[dict], keys: dict[str, str], smooth: bool) -> bool
             ax.plot(steps, values, linewidth=1.2, label=label)
         drawn = True
     if drawn:
-        ax.legend(loc="upper right", fontsize=8, frameon=False)
+        ax.legend(loc=legend, fontsize=8, frameon=False)
     return drawn
 
 
@@ -121,7 +121,8 @@ def losses_png(records: list[dict], events: Iterable[dict] = ()) -> bytes:
     if not _curves(axes[0], train, {"d_loss": "D loss", "g_loss": "G loss"}, smooth=True):
         axes[0].text(0.5, 0.5, "no loss records yet", ha="center", va="center", transform=axes[0].transAxes)
     axes[0].set_ylabel("loss")
-    _curves(axes[1], train, {"d_real": "D(x)", "d_fake": "D(G(z))"}, smooth=True)
+    # D(x) lives near the top and D(G(z)) near the bottom, so the middle is the free place for a legend.
+    _curves(axes[1], train, {"d_real": "D(x)", "d_fake": "D(G(z))"}, smooth=True, legend="center right")
     axes[1].set_ylabel("D's output")
     axes[1].set_ylim(-0.02, 1.02)
     if series:
