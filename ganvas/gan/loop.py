@@ -13,6 +13,7 @@ import torch
 
 from .. import checkpoint as ckpt
 from ..config import TrainConfig
+from ..errors import GanvasError
 from ..progress import Callback, Progress
 from . import state as train_state
 from .batches import Batches
@@ -89,12 +90,21 @@ class Loop:
                 if self.stop.get("rolled_back"):
                     batches = s.batches.from_step(self.step)
                     self.stop.pop("rolled_back")
+        self._finish()
+        reason = self.stop.get("signal") or ("time budget" if time.monotonic() >= deadline else "target reached")
+        hint = "; continue with --resume" if "signal" in self.stop else ""
+        s.progress(Progress("train", "end", self.step, s.target_steps,
+                            message=f"stopped at step {self.step} ({reason}); run folder: {s.run}{hint}"))
+        return {"step": self.step, "reason": reason, "skipped_d": self.skip.skipped}
+
+    def _finish(self) -> None:
+        """Whatever the cadence left out at the last step: a record, a grid and a checkpoint."""
+        if self.count:
+            self._log()
+        if self.step % self.s.cfg.sample_every:
+            self.samples()
         if self.step != self.last_save:
             self.save()
-        reason = self.stop.get("signal") or ("time budget" if time.monotonic() >= deadline else "target reached")
-        s.progress(Progress("train", "end", self.step, s.target_steps,
-                            message=f"stopped at step {self.step} ({reason}); run folder: {s.run}"))
-        return {"step": self.step, "reason": reason, "skipped_d": self.skip.skipped}
 
     def _done(self, deadline: float) -> bool:
         target = self.s.target_steps
@@ -201,7 +211,8 @@ class Loop:
         """Roll back to the last good checkpoint and halve both learning rates."""
         bad_step = self.step
         if not self.s.cfg.recover:
-            raise FloatingPointError(f"losses diverged at step {bad_step} (D {means['d_loss']}, G {means['g_loss']})")
+            raise GanvasError(f"losses diverged at step {bad_step} (D {means['d_loss']:.3g}, G {means['g_loss']:.3g}); "
+                              f"lower --lr-g/--lr-d, or leave --recover on to roll back automatically")
         lr_g, lr_d = (train_state.current_lr(o) for o in (self.s.nets.opt_g, self.s.nets.opt_d))
         step = self.restore_latest()
         train_state.set_lr(self.s.nets.opt_g, 0.5 * lr_g)
