@@ -17,7 +17,8 @@ $(STAMP): pyproject.toml
 	touch $@
 
 demo: venv
-	$(BIN)/ganvas train shapes --out $(DEMO)/run --minutes 4 --force
+	rm -rf $(DEMO)
+	$(BIN)/ganvas train shapes --out $(DEMO)/run --minutes 3
 	$(BIN)/ganvas sample $(DEMO)/run --n 64 --grid --out $(DEMO)/samples
 	$(BIN)/ganvas interpolate $(DEMO)/run --out $(DEMO)/walk.gif
 	$(BIN)/ganvas stylize --demo --out $(DEMO)/stylized.png
