@@ -222,6 +222,7 @@ class Loop:
         self.last_d_loss = None
         self.sums, self.count = {}, 0
         self.stop["rolled_back"] = True
+        self.tick = (time.perf_counter(), step)
         message = (f"losses diverged at step {bad_step} (D {means['d_loss']:.3g}, G {means['g_loss']:.3g}); "
                    f"rolled back to step {step} and halved both learning rates")
         self.event("rollback", message, "a lower learning rate often brings convergence",

@@ -36,6 +36,7 @@ def test_nan_losses_roll_back_and_halve_the_learning_rates(tmp_path, monkeypatch
     assert [r["step"] for r in losses] == [10, 20, 30, 40, 50, 60]  # the diverged interval was not logged
     assert losses[-1]["lr_g"] == 1e-4 and losses[-1]["lr_d"] == 2e-4
     assert all(r["d_loss"] == r["d_loss"] for r in losses)  # no NaN left in the log
+    assert all(r["img_per_s"] > 0 for r in losses)
 
 
 def test_recovery_can_be_turned_off(tmp_path, monkeypatch):
