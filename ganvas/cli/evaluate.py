@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 
 from ..config.evaluate import EvalConfig
 from .args import add_config_flags, config_from_args
@@ -47,8 +48,10 @@ def print_results(results: dict) -> None:
     console = Console(highlight=False)
     console.print(table)
     console.print(protocol)
-    if results.get("json"):
-        console.print(f"wrote {results['json']}")
+    saved = [str(Path(results["run"]) / "evaluation.json")] if results.get("run") else []
+    saved += [results["json"]] if results.get("json") else []
+    if saved:
+        console.print(f"saved to {' and '.join(saved)}")
 
 
 def _detail(entry: dict) -> str:
