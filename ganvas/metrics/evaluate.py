@@ -164,8 +164,11 @@ def _reference_images(config: EvalConfig, meta: dict, progress: Callback) -> tup
 
     source = config.data or _run_source(config.run)
     split = config.split if is_builtin(source) else "train"
+    trained = meta.get("config") or {}
+    # The reference goes through the same framing as the training images did.
     dataset = prepare(source, resolution=int(meta["resolution"]), channels=int(meta["channels"]),
-                      data_root=config.data_root, split=split, progress=progress)
+                      fit=trained.get("fit", "crop"), data_root=config.data_root or trained.get("data_root"),
+                      split=split, progress=progress)
     count = min(config.n_real or config.n, len(dataset))
     images = dataset.images
     if count < len(dataset):
