@@ -27,7 +27,7 @@ def model_info(cfg: TrainConfig, classes: list[str]) -> dict:
 
 
 def build_nets(cfg: TrainConfig, info: dict, device: torch.device, channels_last: bool) -> Nets:
-    from ..models import build_discriminator, build_generator, init_weights
+    from ..models import build_discriminator, build_generator
 
     try:
         G = build_generator(cfg.arch, z_dim=cfg.z_dim, resolution=cfg.resolution, channels=cfg.channels,
@@ -36,8 +36,6 @@ def build_nets(cfg: TrainConfig, info: dict, device: torch.device, channels_last
                                 num_classes=info["num_classes"], spectral_norm=cfg.spectral_norm)
     except ValueError as exc:
         raise GanvasError(f"--arch {cfg.arch}: {exc}") from None
-    G.apply(init_weights)
-    D.apply(init_weights)
     memory_format = torch.channels_last if channels_last else torch.contiguous_format
     G.to(device, memory_format=memory_format).train()
     D.to(device, memory_format=memory_format).train()
