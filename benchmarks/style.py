@@ -125,7 +125,8 @@ def peak_rss_2048(quick: bool) -> float:
         "import resource,sys\n"
         "from ganvas.config.style import StyleConfig\n"
         "from ganvas.style.run import paint\n"
-        f"c = StyleConfig(size=2048, steps={1 if quick else 3}, coarse_steps={1 if quick else 2})\n"
+        # Enough final steps to fill the L-BFGS history, whose size is part of the peak.
+        f"c = StyleConfig(size=2048, steps={1 if quick else 12}, coarse_steps=1)\n"
         f"paint({str(CONTENT)!r}, [{str(STYLE)!r}], c)\n"
     )
     subprocess.run([sys.executable, "-c", code], check=True)
@@ -168,7 +169,8 @@ def run(quick: bool = False) -> list[dict]:
         {"name": "ganvas defaults: final loss (saved image)", "value": round(curve[-1][2], 1), "unit": "loss",
          "note": f"after {steps} steps"},
         {"name": "peak RSS @2048 px", "value": round(peak_rss_2048(quick), 2), "unit": "GiB",
-         "note": "fresh subprocess, few steps per scale; must stay under 8 GB"},
+         "note": "fresh subprocess; " + ("1 step per scale, L-BFGS history still empty (+0.7 GiB when full)"
+                                         if quick else "12 steps at 2048 so the L-BFGS history is full")},
     ]
     return rows
 
