@@ -71,7 +71,6 @@ class Loop:
         self.count = 0
         self.last_d_loss: Optional[float] = None
         self.last_save = start_step
-        self.diagnostics = None
         self.stop: dict = {}
 
     # -- the loop itself -------------------------------------------------------------------------
@@ -132,14 +131,13 @@ class Loop:
         cfg, step = self.s.cfg, self.step
         if step % cfg.log_every == 0:
             self._log()
+        if step % (cfg.eval_every or cfg.checkpoint_every) == 0:
+            for hook in self.s.hooks:
+                hook.on_eval(self)
         if step % cfg.sample_every == 0:
             self.samples()
         if step % cfg.checkpoint_every == 0:
             self.save()
-        eval_every = cfg.eval_every or cfg.checkpoint_every
-        if step % eval_every == 0:
-            for hook in self.s.hooks:
-                hook.on_eval(self)
 
     def _log(self) -> None:
         s = self.s
