@@ -13,7 +13,7 @@ from ..progress import Callback, Progress
 from .batches import Batches
 from .ema import EMA
 from .loop import Setup
-from .precision import autocast, pick_device, set_determinism, use_bf16
+from ..device import autocast, pick_device, set_determinism, use_bf16
 from .step import Nets
 
 DEFAULT_STEPS = 10_000

@@ -11,6 +11,7 @@ import numpy as np
 import torch
 
 from ..config.evaluate import EvalConfig
+from ..device import pick_device
 from ..errors import GanvasError
 from ..io import atomic_write_bytes
 from ..progress import Callback, Progress, silent
@@ -42,7 +43,7 @@ def evaluate(run: str | Path, *, data: Optional[str] = None, metrics=None, n: Op
     _check_counts(config)
     if config.inception is not None and set(names) & set(INCEPTION_METRICS):
         resolve_weights(config.inception)  # a wrong path fails now, not after minutes of generating
-    device = _device(config.device)
+    device = pick_device(config.device)
     with _threads(config.threads):
         G, meta = load_generator(config.run, which=config.which)
         real, reference = _reference_images(config, meta, progress)
@@ -210,18 +211,6 @@ def _check_counts(config: EvalConfig) -> None:
         raise GanvasError(f"--n-real {config.n_real}: need at least 2 reference images")
     if config.batch_size < 1:
         raise GanvasError(f"--batch-size {config.batch_size}: must be at least 1")
-
-
-def _device(name: str) -> torch.device:
-    if name == "auto":
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    try:
-        device = torch.device(name)
-    except RuntimeError as exc:
-        raise GanvasError(f"--device {name}: not a device name (use cpu, cuda, cuda:N or auto)") from exc
-    if device.type == "cuda" and not torch.cuda.is_available():
-        raise GanvasError(f"--device {name}: CUDA is not available here; use --device cpu")
-    return device
 
 
 class _threads:

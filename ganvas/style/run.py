@@ -11,7 +11,7 @@ from PIL import Image
 
 from ..config.style import MODEL_WEIGHTS, StyleConfig
 from ..errors import GanvasError
-from ..gan.precision import pick_device, use_bf16
+from ..device import pick_device, use_bf16
 from ..io import same_file, save_image
 from ..progress import Callback, Progress, silent
 from . import color, pyramid

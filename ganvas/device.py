@@ -6,7 +6,7 @@ from pathlib import Path
 
 import torch
 
-from ..errors import GanvasError
+from .errors import GanvasError
 
 
 def pick_device(name: str = "auto") -> torch.device:
