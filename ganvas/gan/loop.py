@@ -119,7 +119,7 @@ class Loop:
         stats = train_step(s.nets, real, real_labels, z, fake_labels, loss=cfg.loss,
                            smoothing=cfg.label_smoothing, skip_d=skip, autocast=s.autocast())
         if s.ema is not None:
-            s.ema.update(s.nets.G)
+            s.ema.update(s.nets.G, self.step)
         if self.skip.active:
             self.last_d_loss = float(stats["d_loss"])
         for key, value in stats.items():
