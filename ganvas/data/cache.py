@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 from pathlib import Path
 from typing import Optional
 
@@ -11,17 +10,12 @@ import torch
 from safetensors import SafetensorError
 from safetensors.torch import load_file, save
 
+from ..cache import cache_root
 from ..io import atomic_write_bytes
 from .dataset import Dataset
 
 # Bump when decoding or generation changes, so stale tensors are never reused.
 FORMAT_VERSION = 1
-
-
-def cache_root() -> Path:
-    """$GANVAS_CACHE, else ~/.cache/ganvas."""
-    configured = os.environ.get("GANVAS_CACHE")
-    return Path(configured).expanduser() if configured else Path.home() / ".cache" / "ganvas"
 
 
 def cache_key(parts: dict) -> str:

@@ -14,7 +14,7 @@ import numpy as np
 
 from ..errors import GanvasError
 from ..progress import Progress, silent
-from .cache import cache_root
+from ..cache import cache_root
 
 # Where Debian's dataset-* packages put their files.
 SYSTEM_ROOT = Path("/usr/share/datasets")

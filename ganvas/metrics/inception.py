@@ -19,7 +19,7 @@ import torch
 from ..errors import GanvasError
 from ..io import atomic_write_bytes
 from ..progress import Callback, Progress, silent
-from .cache import cache_root
+from ..cache import cache_root
 
 NAME = "InceptionV3 (TF 2015-12-05, pool3, 2048-d)"
 FILE_NAME = "inception-2015-12-05.pt"

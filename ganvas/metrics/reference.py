@@ -11,7 +11,7 @@ import torch
 
 from ..io import atomic_write_bytes
 from ..progress import Callback, Progress, silent
-from .cache import cache_root
+from ..cache import cache_root
 from .features import extract_features
 from .inception import Inception
 

