@@ -105,6 +105,8 @@ def run_generator(G, z, labels, task: str, progress: Callback):
     """G over `z` in batches, as uint8 images on the CPU."""
     import torch
 
+    from .pixels import to_uint8
+
     device = next(G.parameters()).device
     total, chunks = len(z), []
     progress(Progress(task, "start", 0, total))
@@ -112,7 +114,7 @@ def run_generator(G, z, labels, task: str, progress: Callback):
         for start in range(0, total, BATCH):
             part = labels[start:start + BATCH].to(device) if labels is not None else None
             images = G(z[start:start + BATCH].to(device), part).float().cpu()
-            chunks.append(((images.clamp(-1, 1) + 1) * 127.5).round().to(torch.uint8))
+            chunks.append(to_uint8(images))
             progress(Progress(task, "update", min(start + BATCH, total), total))
     progress(Progress(task, "end", total, total))
     return torch.cat(chunks)
@@ -144,25 +146,19 @@ def _class_index(label: Union[int, str], names: list, num_classes: int) -> int:
 # ---- writing, never over a file ganvas did not make ----------------------------------------------
 
 
-def to_pil(image):
-    """One uint8 [C, H, W] tensor as a Pillow image ("L" or "RGB")."""
-    from PIL import Image
-
-    array = image.permute(1, 2, 0).numpy()
-    return Image.fromarray(array[:, :, 0], "L") if array.shape[2] == 1 else Image.fromarray(array, "RGB")
-
-
 def write_samples(images, out, *, grid: bool, seed: int, nrow: Optional[int] = None) -> list[Path]:
     """PNG files from uint8 images: one grid, or one file per image in folder `out`."""
+    from .pixels import tile, to_pil
+
     out = Path(out)
     if out.suffix.lower() in OTHER_IMAGE_SUFFIXES:
         raise GanvasError(f"--out {out}: samples are written as PNG; name a folder, or a .png with --grid")
     if grid and out.suffix.lower() == ".png":
         refuse_foreign_file(out)
-        return [_save_png(to_pil(make_grid(images, nrow)), out)]
+        return [_save_png(to_pil(tile(images, nrow)), out)]
     claim_folder(out)
     if grid:
-        return [_save_png(to_pil(make_grid(images, nrow)), out / f"grid-seed{seed}.png")]
+        return [_save_png(to_pil(tile(images, nrow)), out / f"grid-seed{seed}.png")]
     return [_save_png(to_pil(image), out / f"seed{seed}-{i:05d}.png") for i, image in enumerate(images)]
 
 
@@ -170,15 +166,6 @@ def class_columns(meta: dict, labels: Labels, n: int) -> Optional[int]:
     """With every class in turn, one grid column per class puts each class in its own column."""
     num_classes = meta.get("num_classes", 0)
     return num_classes if num_classes and labels is None and num_classes <= min(n, MAX_COLUMNS) else None
-
-
-def make_grid(images, nrow: Optional[int] = None):
-    """Tile uint8 images into one uint8 image, rows of `nrow` (default: as square as possible)."""
-    import torchvision
-
-    nrow = nrow or math.ceil(math.sqrt(len(images)))
-    tiled = torchvision.utils.make_grid(images, nrow=nrow, padding=2, pad_value=255)
-    return tiled[:1] if images.shape[1] == 1 else tiled  # make_grid repeats gray into three channels
 
 
 def _save_png(img, path: Path) -> Path:

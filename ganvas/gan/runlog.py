@@ -8,10 +8,9 @@ from pathlib import Path
 from typing import Any
 
 import torch
-from torchvision.utils import make_grid
-from PIL import Image
 
 from ..io import atomic_write_bytes
+from ..pixels import tile, to_pil, to_uint8
 
 
 def versions() -> dict[str, str]:
@@ -80,9 +79,6 @@ class RunLog:
 
 def save_grid(images: torch.Tensor, path: Path) -> None:
     """Save images in [-1, 1] as one PNG grid, atomically."""
-    nrow = max(1, int(len(images) ** 0.5))
-    grid = make_grid(images.float().clamp(-1, 1), nrow=nrow, normalize=True, value_range=(-1, 1), padding=2)
-    array = grid.mul(255).add(0.5).clamp(0, 255).to(torch.uint8).permute(1, 2, 0).cpu().numpy()
     buffer = io.BytesIO()
-    Image.fromarray(array.squeeze(-1) if array.shape[-1] == 1 else array).save(buffer, format="PNG")
+    to_pil(tile(to_uint8(images))).save(buffer, format="PNG")
     atomic_write_bytes(path, buffer.getvalue())

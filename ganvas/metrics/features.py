@@ -8,6 +8,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from ..pixels import to_uint8
 from ..progress import Callback, Progress, silent
 from .inception import INPUT_SIZE, Inception
 
@@ -20,13 +21,6 @@ RESIZE_FILTERS = {
 # A source of images: a tensor [N, C, H, W] (uint8, or float in [-1, 1]) or a function that returns
 # the next `count` images as such a tensor.
 ImageSource = Union[torch.Tensor, Callable[[int], torch.Tensor]]
-
-
-def to_uint8(images: torch.Tensor) -> torch.Tensor:
-    """Generated images in [-1, 1] quantised exactly as saving them to PNG would."""
-    if images.dtype == torch.uint8:
-        return images
-    return ((images.detach().float().clamp(-1, 1) + 1) * 127.5).round().to(torch.uint8).cpu()
 
 
 def iter_batches(source: ImageSource, count: int, batch_size: int) -> Iterator[torch.Tensor]:
