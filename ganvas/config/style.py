@@ -48,7 +48,7 @@ class StyleConfig:
     init: str = opt("content", "starting image: content, noise, or a path to an image")
     optimizer: str = opt("lbfgs", "optimiser", choices=("lbfgs", "adam"))
     steps: int = opt(300, "optimisation steps at the final scale")
-    coarse_steps: int = opt(200, "steps at each coarser scale of the pyramid")
+    coarse_steps: int = opt(100, "steps at each coarser scale of the pyramid")
     lr: Optional[float] = opt(None, "step size in pixel units; None: 1 for L-BFGS, 2 for Adam")
     history_size: int = opt(10, "L-BFGS memory; bounded so large images fit in RAM")
 

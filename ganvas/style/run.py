@@ -74,8 +74,10 @@ def paint(content: ImageLike, styles: list, config: StyleConfig, progress: Callb
         paintings = [pyramid.to_tensor(load_picture(s, round(config.size * config.style_scale), "style"))
                      for s in styles]
         paintings = [_recolour(p.to(device), photo, config.preserve_color) for p in paintings]
-        net = load_vgg(config.model, config.content_layers + config.style_layers, config.pooling).to(device)
-        result = _coarse_to_fine(net, photo, paintings, config, device, progress, on_save)
+        bf16 = use_bf16(config.precision, device)
+        net = load_vgg(config.model, config.content_layers + config.style_layers, config.pooling,
+                       winograd=bf16 and device.type == "cpu").to(device)
+        result = _coarse_to_fine(net, photo, paintings, config, bf16, progress, on_save)
         if config.preserve_color == "luminance":
             result = color.recombine(result, photo)
     return pyramid.to_pil(result)
@@ -156,8 +158,7 @@ def build_targets(net: VGGFeatures, photo: torch.Tensor, paintings: list[torch.T
     return Targets(content=content, grams=grams, style_weights=style_mix(config, len(paintings)))
 
 
-def _coarse_to_fine(net, photo, paintings, config, device, progress, on_save) -> torch.Tensor:
-    bf16 = use_bf16(config.precision, device)
+def _coarse_to_fine(net, photo, paintings, config, bf16, progress, on_save) -> torch.Tensor:
     h, w = photo.shape[-2:]
     # Deep layers need a few pixels left after four poolings; coarser scales than that are skipped.
     smallest = pyramid.long_side_for_short(w, h, pyramid.MIN_SIDE // 2)

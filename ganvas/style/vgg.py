@@ -7,6 +7,7 @@ from torch import nn
 from ..errors import GanvasError
 from . import weights as vgg_weights
 from .weights import VGG19_BLOCKS
+from .winograd import MIN_CHANNELS, WinogradConv3x3
 
 # Caffe's mean pixel in BGR order, on 0..255 inputs.
 CAFFE_MEAN_BGR = (103.939, 116.779, 123.68)
@@ -38,7 +39,7 @@ class VGGFeatures(nn.Module):
     """Runs only up to the deepest requested layer and returns those layers' outputs by name."""
 
     def __init__(self, state: dict[str, torch.Tensor], wanted: tuple[str, ...], *, model: str,
-                 pooling: str = "max", channels_last: bool = True):
+                 pooling: str = "max", channels_last: bool = True, winograd: bool = False):
         super().__init__()
         self.memory_format = torch.channels_last if channels_last else torch.contiguous_format
         names = layer_names()
@@ -49,14 +50,16 @@ class VGGFeatures(nn.Module):
         self.wanted = tuple(wanted)
         last = max(names.index(w) for w in wanted)
         self.names = names[: last + 1]
-        self.layers = nn.ModuleList(self._make(name, state, pooling) for name in self.names)
+        self.layers = nn.ModuleList(self._make(name, state, pooling, winograd) for name in self.names)
         self.requires_grad_(False)
         self.eval()
 
     @staticmethod
-    def _make(name: str, state: dict, pooling: str) -> nn.Module:
+    def _make(name: str, state: dict, pooling: str, winograd: bool) -> nn.Module:
         if name.startswith("conv"):
             weight = state[f"{name}.weight"]
+            if winograd and weight.shape[1] >= MIN_CHANNELS:
+                return WinogradConv3x3(weight, state[f"{name}.bias"])
             conv = nn.Conv2d(weight.shape[1], weight.shape[0], 3, padding=1)
             conv.weight.data.copy_(weight)
             conv.bias.data.copy_(state[f"{name}.bias"])
@@ -78,7 +81,9 @@ class VGGFeatures(nn.Module):
         return out
 
 
-def load_vgg(model: str, wanted: tuple[str, ...], pooling: str = "max", channels_last: bool = True) -> VGGFeatures:
+def load_vgg(model: str, wanted: tuple[str, ...], pooling: str = "max", channels_last: bool = True,
+             winograd: bool = False) -> VGGFeatures:
+    """`winograd`: bf16 Winograd tiles for the wide layers (the CPU fast path; fp32 runs stay direct)."""
     state = vgg_weights.caffe_vgg19() if model == "caffe-vgg19" else vgg_weights.torchvision_vgg19()
-    net = VGGFeatures(state, wanted, model=model, pooling=pooling, channels_last=channels_last)
+    net = VGGFeatures(state, wanted, model=model, pooling=pooling, channels_last=channels_last, winograd=winograd)
     return net.to(memory_format=net.memory_format)

@@ -56,3 +56,16 @@ def test_gram_of_bf16_features_is_fp32_and_close():
     g16 = gram(features.bfloat16())
     assert g16.dtype == torch.float32
     assert torch.allclose(g16, gram(features), rtol=2e-2)
+
+
+def test_gram_gradient_of_bf16_features_is_bf16_and_close():
+    torch.manual_seed(0)
+    features = torch.rand(1, 16, 32, 32)
+    weights = torch.randn(16, 16)
+    grads = []
+    for dtype in (torch.float32, torch.bfloat16):
+        leaf = features.to(dtype).detach().requires_grad_(True)
+        (gram(leaf) * weights).sum().backward()
+        grads.append(leaf.grad)
+    assert grads[1].dtype == torch.bfloat16
+    assert ((grads[1].float() - grads[0]).norm() / grads[0].norm()).item() < 1e-2
