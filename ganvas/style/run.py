@@ -9,6 +9,7 @@ from typing import Iterator, Sequence, Union
 import torch
 from PIL import Image
 
+from ..allocator import reuse_freed_memory
 from ..config.style import MODEL_WEIGHTS, StyleConfig
 from ..errors import GanvasError
 from ..device import pick_device, use_bf16
@@ -96,7 +97,7 @@ def _check(config: StyleConfig, styles: list) -> None:
 
 @contextlib.contextmanager
 def _runtime(config: StyleConfig) -> Iterator[None]:
-    """Seed, determinism and thread count for this call only."""
+    """Seed, determinism, thread count and allocator reuse for this call only."""
     threads = torch.get_num_threads()
     was_deterministic = torch.are_deterministic_algorithms_enabled()
     try:
@@ -105,7 +106,8 @@ def _runtime(config: StyleConfig) -> Iterator[None]:
             torch.set_num_threads(config.threads)
         if config.deterministic:
             torch.use_deterministic_algorithms(True, warn_only=True)
-        yield
+        with reuse_freed_memory():
+            yield
     finally:
         torch.set_num_threads(threads)
         torch.use_deterministic_algorithms(was_deterministic)
