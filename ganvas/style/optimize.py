@@ -5,12 +5,12 @@ optimised is the image that is saved; clamping only at save time would throw awa
 """
 from __future__ import annotations
 
-import contextlib
 from dataclasses import dataclass
 from typing import Callable, Optional
 
 import torch
 
+from ..device import autocast
 from .losses import Targets, Weights, objective
 from .vgg import VGGFeatures
 
@@ -24,12 +24,6 @@ class Plan:
     lr: Optional[float] = None
     history_size: int = 10
     bf16: bool = False
-
-
-def autocast(device: torch.device, bf16: bool):
-    if not bf16:
-        return contextlib.nullcontext()
-    return torch.autocast(device.type, dtype=torch.bfloat16)
 
 
 def evaluate(net: VGGFeatures, image: torch.Tensor, targets: Targets, weights: Weights,

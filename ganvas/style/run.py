@@ -12,7 +12,7 @@ from PIL import Image
 from ..allocator import reuse_freed_memory
 from ..config.style import MODEL_WEIGHTS, StyleConfig
 from ..errors import GanvasError
-from ..device import pick_device, use_bf16
+from ..device import autocast, pick_device, use_bf16
 from ..io import same_file, save_image
 from ..progress import Callback, Progress, silent
 from . import color, pyramid
@@ -145,7 +145,6 @@ def build_targets(net: VGGFeatures, photo: torch.Tensor, paintings: list[torch.T
                   bf16: bool) -> Targets:
     """Content features and style Grams at one scale: computed once, then only compared against."""
     from .losses import gram
-    from .optimize import autocast
 
     long_side = max(photo.shape[-2:])
     with torch.no_grad(), autocast(photo.device, bf16):
