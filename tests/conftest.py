@@ -2,12 +2,30 @@
 from __future__ import annotations
 
 import os
+import subprocess
 from pathlib import Path
 
 import pytest
 
 REPO = Path(__file__).resolve().parents[1]
-SHARED_DATA = REPO.parent / "shared" / "data"
+
+
+def _find_shared_data() -> Path:
+    """$GANVAS_SHARED_DATA, else ../shared/data beside this checkout, else beside the checkout it was
+    cloned from (a throwaway local clone has no shared/ of its own)."""
+    if os.environ.get("GANVAS_SHARED_DATA"):
+        return Path(os.environ["GANVAS_SHARED_DATA"])
+    beside = REPO.parent / "shared" / "data"
+    if beside.is_dir():
+        return beside
+    origin = subprocess.run(["git", "-C", str(REPO), "config", "--get", "remote.origin.url"],
+                            capture_output=True, text=True).stdout.strip()
+    if origin and Path(origin).is_dir():
+        return Path(origin).resolve().parent / "shared" / "data"
+    return beside
+
+
+SHARED_DATA = _find_shared_data()
 
 
 @pytest.fixture(autouse=True, scope="session")

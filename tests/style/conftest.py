@@ -1,11 +1,4 @@
-import os
-from pathlib import Path
-
 import pytest
-
-DATA = Path(__file__).resolve().parents[2] / ".." / "shared" / "data"
-TUBINGEN_PATH = DATA / "content" / "tubingen.jpg"
-STARRY_PATH = DATA / "style" / "starry_night.jpg"
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -25,10 +18,10 @@ def caffe_state(style_cache):
 
 
 @pytest.fixture
-def TUBINGEN():  # noqa: N802 - reads as the file it names
-    return TUBINGEN_PATH
+def TUBINGEN(shared_data):  # noqa: N802 - reads as the file it names
+    return shared_data / "content" / "tubingen.jpg"
 
 
 @pytest.fixture
-def STARRY():  # noqa: N802
-    return STARRY_PATH
+def STARRY(shared_data):  # noqa: N802
+    return shared_data / "style" / "starry_night.jpg"
