@@ -7,26 +7,32 @@ import torch
 import torch.nn.functional as F
 
 
-# Rows of features turned into fp32 at a time: about 16 MB, whatever the image size.
+# Elements of fp32 features per matmul: about 16 MB, whatever the image size.
 _CHUNK_ELEMENTS = 1 << 22
+# Elements of bf16 features per matmul. Each bf16 product is rounded to bf16 once, so many small
+# partial sums added in fp32 keep the Gram within ~5e-4 of fp32 (one product: ~1.5e-3).
+_BF16_CHUNK_ELEMENTS = 1 << 18
 
 
 class _ChunkedGram(torch.autograd.Function):
-    """F^T F in fp32 from bf16 or fp32 features, without keeping an fp32 copy of them.
+    """F^T F in fp32 from bf16 or fp32 features, without an fp32 copy of bf16 features.
 
-    At 2048 px, an fp32 copy of relu1_1 alone is 800 MB; summing over row chunks keeps fp32
-    accuracy for the Gram while the graph holds only the features it already had.
+    At 2048 px, an fp32 copy of relu1_1 alone is 800 MB. bf16 row chunks are multiplied in bf16 (at
+    twice the fp32 speed, accumulating in fp32 inside the matmul) and their products summed in fp32.
     """
 
     @staticmethod
     def forward(ctx, flat: torch.Tensor) -> torch.Tensor:
         ctx.save_for_backward(flat)
-        rows = max(1, _CHUNK_ELEMENTS // flat.shape[1])
+        wide = flat.dtype == torch.float32
+        rows = max(1, (_CHUNK_ELEMENTS if wide else _BF16_CHUNK_ELEMENTS) // flat.shape[1])
         out = flat.new_zeros((flat.shape[1], flat.shape[1]), dtype=torch.float32)
         with torch.autocast(flat.device.type, enabled=False):
             for chunk in flat.split(rows):
-                chunk = chunk.float()
-                out.addmm_(chunk.t(), chunk)
+                if wide:
+                    out.addmm_(chunk.t(), chunk)
+                else:
+                    out += chunk.t() @ chunk
         return out
 
     @staticmethod

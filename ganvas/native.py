@@ -1,0 +1,69 @@
+"""Small C kernels shipped as source, compiled on first use into the cache folder and loaded with ctypes.
+
+Building them needs only a C compiler (no Python or PyTorch headers), so it takes about a second. Where
+there is none, or the build fails, `load` returns None once, with a warning, and callers use their
+PyTorch version of the same maths.
+"""
+from __future__ import annotations
+
+import ctypes
+import functools
+import hashlib
+import os
+import platform
+import shutil
+import subprocess
+import tempfile
+import warnings
+from pathlib import Path
+
+from .cache import cache_root
+
+FLAGS = ("-O3", "-shared", "-fPIC", "-fopenmp", "-fno-math-errno")
+
+
+def compiler() -> str | None:
+    return os.environ.get("CC") or shutil.which("cc") or shutil.which("gcc") or shutil.which("clang")
+
+
+@functools.cache
+def load(source: Path) -> ctypes.CDLL | None:
+    """The shared library built from `source` (cached per source, compiler and machine), or None."""
+    cc = compiler()
+    if cc is None:
+        return _unavailable(source, "no C compiler found (set CC)")
+    try:
+        library = _build(source, cc)
+        return ctypes.CDLL(str(library))
+    except (OSError, subprocess.SubprocessError) as error:
+        return _unavailable(source, str(error).strip().splitlines()[-1] if str(error).strip() else repr(error))
+
+
+def _build(source: Path, cc: str) -> Path:
+    version = subprocess.run([cc, "--version"], capture_output=True, check=True, timeout=60).stdout
+    key = hashlib.sha256(b"\0".join([source.read_bytes(), version, " ".join(FLAGS).encode(),
+                                     platform.machine().encode()])).hexdigest()[:16]
+    target = cache_root() / "native" / f"{source.stem}-{key}.so"
+    if target.exists():
+        return target
+    target.parent.mkdir(parents=True, exist_ok=True)
+    # Built beside the target and renamed into place, so a concurrent or interrupted build never
+    # leaves a half-written library under the final name.
+    fd, partial = tempfile.mkstemp(dir=target.parent, prefix=f".{target.stem}-", suffix=".so")
+    os.close(fd)
+    try:
+        result = subprocess.run([cc, *FLAGS, str(source), "-o", partial], capture_output=True, text=True,
+                                timeout=300)
+        if result.returncode != 0:
+            raise subprocess.SubprocessError(f"{source.name}: {cc} failed: {result.stderr.strip()}")
+        os.replace(partial, target)
+    finally:
+        if os.path.exists(partial):
+            os.unlink(partial)
+    return target
+
+
+def _unavailable(source: Path, why: str) -> None:
+    warnings.warn(f"ganvas: {source.name} not built ({why}); using the slower PyTorch path", RuntimeWarning,
+                  stacklevel=3)
+    return None
