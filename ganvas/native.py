@@ -1,7 +1,9 @@
 """Small C kernels shipped as source, compiled on first use into the cache folder and loaded with ctypes.
 
-Building them needs only a C compiler (no Python or PyTorch headers), so it takes about a second. Where
-there is none, or the build fails, `load` returns None once, with a warning, and callers use their
+Building them needs only a C compiler (no Python or PyTorch headers) and takes a few seconds, once per
+source, compiler and CPU: they are built for the CPU they run on (-march=native), and the cache key
+includes its feature flags, so a cache folder shared between different machines stays safe. Where there
+is no compiler, or the build fails, `load` returns None once, with a warning, and callers use their
 PyTorch version of the same maths.
 """
 from __future__ import annotations
@@ -19,7 +21,7 @@ from pathlib import Path
 
 from .cache import cache_root
 
-FLAGS = ("-O3", "-shared", "-fPIC", "-fopenmp", "-fno-math-errno")
+FLAGS = ("-O3", "-march=native", "-shared", "-fPIC", "-fopenmp", "-fno-math-errno")
 
 
 def compiler() -> str | None:
@@ -42,7 +44,7 @@ def load(source: Path) -> ctypes.CDLL | None:
 def _build(source: Path, cc: str) -> Path:
     version = subprocess.run([cc, "--version"], capture_output=True, check=True, timeout=60).stdout
     key = hashlib.sha256(b"\0".join([source.read_bytes(), version, " ".join(FLAGS).encode(),
-                                     platform.machine().encode()])).hexdigest()[:16]
+                                     _cpu_features().encode()])).hexdigest()[:16]
     target = cache_root() / "native" / f"{source.stem}-{key}.so"
     if target.exists():
         return target
@@ -61,6 +63,18 @@ def _build(source: Path, cc: str) -> Path:
         if os.path.exists(partial):
             os.unlink(partial)
     return target
+
+
+def _cpu_features() -> str:
+    """The CPU's instruction-set flags (Linux), else what the platform module knows."""
+    try:
+        with open("/proc/cpuinfo") as info:
+            for line in info:
+                if line.startswith(("flags", "Features")):
+                    return line
+    except OSError:
+        pass
+    return f"{platform.machine()} {platform.processor()}"
 
 
 def _unavailable(source: Path, why: str) -> None:

@@ -7,20 +7,16 @@
  *
  * With n = m + 2: images are [N, H, W, C] (channels_last); tiles are [n * n, rows * TW, C] for a
  * range of rows of tiles (TH = ceil(H / m) rows per image, TW = ceil(W / m) tiles per row), entry
- * n * a + b of a tile being row a, column b of B^T d B. The caller passes B^T (n x n) and A^T
- * (m x n), row-major.
+ * n * a + b of a tile being row a, column b of B^T d B.
+ *
+ * The transform matrices are compile-time constants, so that the compiler folds away their zeros and
+ * ones and keeps a tile's values in registers; they are those of winograd.transforms(m), and the tests
+ * check this file's results against that PyTorch path.
  */
 #include <stdint.h>
 #include <string.h>
 
 #define BLOCK 64
-#define MAX_N 8
-
-#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__)
-#define VECTOR_CLONES __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
-#else
-#define VECTOR_CLONES
-#endif
 
 static inline float from_bf16(uint16_t v) {
     uint32_t u = (uint32_t)v << 16;
@@ -41,111 +37,147 @@ typedef struct {
     const uint16_t *src;
     uint16_t *dst;
     const uint16_t *bias; /* output transform only; may be NULL */
-    const float *bt, *at; /* B^T [n][n], A^T [m][n] */
-    long m, n_batch, h, w, c;
+    long n_batch, h, w, c;
     long first_row, last_row; /* this job's rows of tiles, counted over the batch: b * TH + i */
     long base_row, rows;      /* the rows held by the tiles buffer */
 } Job;
 
-VECTOR_CLONES
-static void input_rows(const Job *job) {
-    const long m = job->m, n = m + 2, h = job->h, w = job->w, c = job->c;
+static const float BT2[4][4] = {{-1, 0, 1, 0}, {0, 1, 1, 0}, {0, -1, 1, 0}, {0, -1, 0, 1}};
+static const float AT2[2][4] = {{1, 1, 1, 0}, {0, 1, -1, 1}};
+static const float BT3[5][5] = {{-2, -1, 2, 1, 0}, {0, 2, 3, 1, 0}, {0, -2, 1, 1, 0}, {0, -1, 0, 1, 0},
+                                {0, -2, -1, 2, 1}};
+static const float AT3[3][5] = {{1, 1, 1, 1, 0}, {0, 1, -1, -2, 0}, {0, 1, 1, 4, 1}};
+static const float BT4[6][6] = {{4, 0, -5, 0, 1, 0}, {0, -4, -4, 1, 1, 0}, {0, 4, -4, -1, 1, 0},
+                                {0, -2, -1, 2, 1, 0}, {0, 2, -1, -2, 1, 0}, {0, 4, 0, -5, 0, 1}};
+static const float AT4[4][6] = {{1, 1, 1, 1, 1, 0}, {0, 1, -1, 2, -2, 0}, {0, 1, 1, 4, 4, 0}, {0, 1, -1, 8, -8, 1}};
+
+static const uint16_t ZEROS[BLOCK]; /* stands in for the padding around the image */
+
+/* One tile's n x n inputs -> its n x n transformed values, for `len` channels at once. */
+static inline __attribute__((always_inline)) void input_tile(const int m, const float *bt, const uint16_t **in,
+                                                             uint16_t **out, const long len) {
+    const int n = m + 2;
+    /* The input and output pointers never overlap: tiles and images are separate buffers. */
+#pragma GCC ivdep
+    for (long k = 0; k < len; k++) {
+        float d[8][8], e[8][8];
+#pragma GCC unroll 8
+        for (int r = 0; r < n; r++)
+#pragma GCC unroll 8
+            for (int s = 0; s < n; s++) d[r][s] = from_bf16(in[r * n + s][k]);
+#pragma GCC unroll 8
+        for (int a = 0; a < n; a++)
+#pragma GCC unroll 8
+            for (int s = 0; s < n; s++) {
+                float v = 0.0f;
+#pragma GCC unroll 8
+                for (int r = 0; r < n; r++) v += bt[a * n + r] * d[r][s];
+                e[a][s] = v;
+            }
+#pragma GCC unroll 8
+        for (int a = 0; a < n; a++)
+#pragma GCC unroll 8
+            for (int b = 0; b < n; b++) {
+                float v = 0.0f;
+#pragma GCC unroll 8
+                for (int s = 0; s < n; s++) v += bt[b * n + s] * e[a][s];
+                out[a * n + b][k] = to_bf16(v);
+            }
+    }
+}
+
+/* One tile's n x n products -> its m x m output pixels (+ bias), for `len` channels at once. */
+static inline __attribute__((always_inline)) void output_tile(const int m, const float *at, const uint16_t **in,
+                                                              uint16_t **out, const uint16_t *bias, const long len) {
+    const int n = m + 2;
+    /* The input and output pointers never overlap: tiles and images are separate buffers. */
+#pragma GCC ivdep
+    for (long k = 0; k < len; k++) {
+        float t[8][8], s[8][8];
+        const float b0 = from_bf16(bias[k]);
+#pragma GCC unroll 8
+        for (int a = 0; a < n; a++)
+#pragma GCC unroll 8
+            for (int q = 0; q < n; q++) t[a][q] = from_bf16(in[a * n + q][k]);
+#pragma GCC unroll 8
+        for (int p = 0; p < m; p++)
+#pragma GCC unroll 8
+            for (int q = 0; q < n; q++) {
+                float v = 0.0f;
+#pragma GCC unroll 8
+                for (int a = 0; a < n; a++) v += at[p * n + a] * t[a][q];
+                s[p][q] = v;
+            }
+#pragma GCC unroll 8
+        for (int p = 0; p < m; p++)
+#pragma GCC unroll 8
+            for (int r = 0; r < m; r++) {
+                float v = b0;
+#pragma GCC unroll 8
+                for (int q = 0; q < n; q++) v += at[r * n + q] * s[p][q];
+                out[p * m + r][k] = to_bf16(v);
+            }
+    }
+}
+
+static inline __attribute__((always_inline)) void input_rows(const Job *job, const int m, const float *bt) {
+    const long n = m + 2, h = job->h, w = job->w, c = job->c;
     const long th = (h + m - 1) / m, tw = (w + m - 1) / m, plane = job->rows * tw * c;
-    const float *bt = job->bt;
-    float d[MAX_N][MAX_N][BLOCK], e[MAX_N][MAX_N][BLOCK];
+    const uint16_t *in[64];
+    uint16_t *out[64];
     for (long row = job->first_row; row < job->last_row; row++) {
         const long b = row / th, i = row % th;
         for (long j = 0; j < tw; j++) {
-            uint16_t *out = job->dst + ((row - job->base_row) * tw + j) * c;
+            uint16_t *tile = job->dst + ((row - job->base_row) * tw + j) * c;
             for (long c0 = 0; c0 < c; c0 += BLOCK) {
                 const long len = c - c0 < BLOCK ? c - c0 : BLOCK;
                 for (long r = 0; r < n; r++) {
                     const long y = m * i - 1 + r;
                     for (long s = 0; s < n; s++) {
                         const long x = m * j - 1 + s;
-                        if (y < 0 || y >= h || x < 0 || x >= w) {
-                            for (long k = 0; k < len; k++) d[r][s][k] = 0.0f;
-                            continue;
-                        }
-                        const uint16_t *p = job->src + ((b * h + y) * w + x) * c + c0;
-                        for (long k = 0; k < len; k++) d[r][s][k] = from_bf16(p[k]);
+                        const int inside = y >= 0 && y < h && x >= 0 && x < w;
+                        in[r * n + s] = inside ? job->src + ((b * h + y) * w + x) * c + c0 : ZEROS;
+                        out[r * n + s] = tile + (r * n + s) * plane + c0;
                     }
                 }
-                for (long a = 0; a < n; a++) {
-                    for (long s = 0; s < n; s++) {
-                        for (long k = 0; k < len; k++) e[a][s][k] = 0.0f;
-                        for (long r = 0; r < n; r++) {
-                            const float coef = bt[a * n + r];
-                            if (coef == 0.0f) continue;
-                            for (long k = 0; k < len; k++) e[a][s][k] += coef * d[r][s][k];
-                        }
-                    }
-                }
-                for (long a = 0; a < n; a++) {
-                    for (long q = 0; q < n; q++) {
-                        float v[BLOCK];
-                        for (long k = 0; k < len; k++) v[k] = 0.0f;
-                        for (long s = 0; s < n; s++) {
-                            const float coef = bt[q * n + s];
-                            if (coef == 0.0f) continue;
-                            for (long k = 0; k < len; k++) v[k] += coef * e[a][s][k];
-                        }
-                        uint16_t *o = out + (a * n + q) * plane + c0;
-                        for (long k = 0; k < len; k++) o[k] = to_bf16(v[k]);
-                    }
-                }
+                input_tile(m, bt, in, out, len);
             }
         }
     }
 }
 
-VECTOR_CLONES
-static void output_rows(const Job *job) {
-    const long m = job->m, n = m + 2, h = job->h, w = job->w, c = job->c;
+static inline __attribute__((always_inline)) void output_rows(const Job *job, const int m, const float *at) {
+    const long n = m + 2, h = job->h, w = job->w, c = job->c;
     const long th = (h + m - 1) / m, tw = (w + m - 1) / m, plane = job->rows * tw * c;
-    const float *at = job->at;
-    float t[MAX_N][MAX_N][BLOCK], s[MAX_N][MAX_N][BLOCK], bias[BLOCK];
+    const uint16_t *in[64];
+    uint16_t *out[64], discard[BLOCK];
     for (long row = job->first_row; row < job->last_row; row++) {
         const long b = row / th, i = row % th;
         for (long j = 0; j < tw; j++) {
-            const uint16_t *in = job->src + ((row - job->base_row) * tw + j) * c;
+            const uint16_t *tile = job->src + ((row - job->base_row) * tw + j) * c;
             for (long c0 = 0; c0 < c; c0 += BLOCK) {
                 const long len = c - c0 < BLOCK ? c - c0 : BLOCK;
-                for (long a = 0; a < n; a++)
-                    for (long q = 0; q < n; q++)
-                        for (long k = 0; k < len; k++) t[a][q][k] = from_bf16(in[(a * n + q) * plane + c0 + k]);
-                for (long k = 0; k < len; k++) bias[k] = job->bias ? from_bf16(job->bias[c0 + k]) : 0.0f;
-                for (long p = 0; p < m; p++) {
-                    for (long q = 0; q < n; q++) {
-                        for (long k = 0; k < len; k++) s[p][q][k] = 0.0f;
-                        for (long a = 0; a < n; a++) {
-                            const float coef = at[p * n + a];
-                            if (coef == 0.0f) continue;
-                            for (long k = 0; k < len; k++) s[p][q][k] += coef * t[a][q][k];
-                        }
-                    }
-                }
+                for (long t = 0; t < n * n; t++) in[t] = tile + t * plane + c0;
                 for (long p = 0; p < m; p++) {
                     const long y = m * i + p;
-                    if (y >= h) break;
                     for (long r = 0; r < m; r++) {
                         const long x = m * j + r;
-                        if (x >= w) break;
-                        float v[BLOCK];
-                        for (long k = 0; k < len; k++) v[k] = bias[k];
-                        for (long q = 0; q < n; q++) {
-                            const float coef = at[r * n + q];
-                            if (coef == 0.0f) continue;
-                            for (long k = 0; k < len; k++) v[k] += coef * s[p][q][k];
-                        }
-                        uint16_t *o = job->dst + ((b * h + y) * w + x) * c + c0;
-                        for (long k = 0; k < len; k++) o[k] = to_bf16(v[k]);
+                        const int inside = y < h && x < w;
+                        out[p * m + r] = inside ? job->dst + ((b * h + y) * w + x) * c + c0 : discard;
                     }
                 }
+                output_tile(m, at, in, out, job->bias ? job->bias + c0 : ZEROS, len);
             }
         }
     }
 }
+
+static void input_rows_2(const Job *job) { input_rows(job, 2, &BT2[0][0]); }
+static void input_rows_3(const Job *job) { input_rows(job, 3, &BT3[0][0]); }
+static void input_rows_4(const Job *job) { input_rows(job, 4, &BT4[0][0]); }
+static void output_rows_2(const Job *job) { output_rows(job, 2, &AT2[0][0]); }
+static void output_rows_3(const Job *job) { output_rows(job, 3, &AT3[0][0]); }
+static void output_rows_4(const Job *job) { output_rows(job, 4, &AT4[0][0]); }
 
 /* Rows of tiles are shared out with OpenMP: loaded into a PyTorch process, this is PyTorch's own
  * libgomp and thread pool, so these loops never compete with its spinning worker threads. */
@@ -162,20 +194,24 @@ static void parallel(void (*body)(const Job *), Job base, long threads) {
     }
 }
 
-/* Tiles for rows [first, first + rows) of tiles; `tiles` holds just those rows. */
-int winograd_input_tiles(const uint16_t *image, uint16_t *tiles, const float *bt, long m, long n_batch, long h,
-                         long w, long c, long first, long rows, long threads) {
-    if (m < 1 || m + 2 > MAX_N) return -1;
-    Job job = {image, tiles, NULL, bt, NULL, m, n_batch, h, w, c, 0, 0, first, rows};
-    parallel(input_rows, job, threads);
+typedef void (*Rows)(const Job *);
+static const Rows INPUT_ROWS[] = {NULL, NULL, input_rows_2, input_rows_3, input_rows_4};
+static const Rows OUTPUT_ROWS[] = {NULL, NULL, output_rows_2, output_rows_3, output_rows_4};
+
+/* Tiles of F(m x m, 3 x 3) for rows [first, first + rows) of tiles; `tiles` holds just those rows. */
+int winograd_input_tiles(const uint16_t *image, uint16_t *tiles, long m, long n_batch, long h, long w, long c,
+                         long first, long rows, long threads) {
+    if (m < 2 || m > 4) return -1;
+    Job job = {image, tiles, NULL, n_batch, h, w, c, 0, 0, first, rows};
+    parallel(INPUT_ROWS[m], job, threads);
     return 0;
 }
 
 /* The image pixels of rows [first, first + rows) of tiles, from `tiles` holding just those rows. */
-int winograd_output_image(const uint16_t *tiles, uint16_t *image, const uint16_t *bias, const float *at, long m,
-                          long n_batch, long h, long w, long c, long first, long rows, long threads) {
-    if (m < 1 || m + 2 > MAX_N) return -1;
-    Job job = {tiles, image, bias, NULL, at, m, n_batch, h, w, c, 0, 0, first, rows};
-    parallel(output_rows, job, threads);
+int winograd_output_image(const uint16_t *tiles, uint16_t *image, const uint16_t *bias, long m, long n_batch,
+                          long h, long w, long c, long first, long rows, long threads) {
+    if (m < 2 || m > 4) return -1;
+    Job job = {tiles, image, bias, n_batch, h, w, c, 0, 0, first, rows};
+    parallel(OUTPUT_ROWS[m], job, threads);
     return 0;
 }
