@@ -90,8 +90,8 @@ def min_channels() -> int:
 def _kernels() -> ctypes.CDLL | None:
     library = native.load(Path(__file__).with_name("winograd_tiles.c"))
     if library is not None and library.winograd_input_tiles.argtypes is None:
-        library.winograd_input_tiles.argtypes = [ctypes.c_void_p] * 2 + [ctypes.c_long] * 8
-        library.winograd_output_image.argtypes = [ctypes.c_void_p] * 3 + [ctypes.c_long] * 8
+        library.winograd_input_tiles.argtypes = [ctypes.c_void_p] * 2 + [ctypes.c_long] * 7
+        library.winograd_output_image.argtypes = [ctypes.c_void_p] * 3 + [ctypes.c_long] * 7
     return library
 
 
@@ -101,23 +101,25 @@ _CHUNK_BYTES = 16 << 20
 
 
 def _native_conv3x3(x: torch.Tensor, kernels: torch.Tensor, bias: torch.Tensor | None, m: int) -> torch.Tensor:
-    library, threads, nn_ = _kernels(), torch.get_num_threads(), (m + 2) ** 2
+    library, threads, entries = _kernels(), torch.get_num_threads(), (m + 2) ** 2
     n, c, h, w = x.shape
     c_out, tile_rows, tile_cols = kernels.shape[-1], n * -(-h // m), -(-w // m)
     pixels = x.permute(0, 2, 3, 1).contiguous()
     image = torch.empty((n, c_out, h, w), dtype=x.dtype, memory_format=torch.channels_last)
-    bias_ptr = None if bias is None else bias.to(x.dtype).contiguous().data_ptr()
-    chunk = max(1, min(tile_rows, _CHUNK_BYTES // (nn_ * tile_cols * max(c, c_out) * x.element_size())))
-    tile_buffer = x.new_empty(nn_ * chunk * tile_cols * c)
-    product_buffer = x.new_empty(nn_ * chunk * tile_cols * c_out)
+    # Held in a name, not just as a pointer, so that a converted copy outlives the C calls.
+    bias = None if bias is None else bias.to(x.dtype).contiguous()
+    bias_ptr = None if bias is None else bias.data_ptr()
+    chunk = max(1, min(tile_rows, _CHUNK_BYTES // (entries * tile_cols * max(c, c_out) * x.element_size())))
+    tile_buffer = x.new_empty(entries * chunk * tile_cols * c)
+    product_buffer = x.new_empty(entries * chunk * tile_cols * c_out)
     for first in range(0, tile_rows, chunk):
         rows = min(chunk, tile_rows - first)
         count = rows * tile_cols
-        tiles = tile_buffer[:nn_ * count * c].view(nn_, count, c)
-        products = product_buffer[:nn_ * count * c_out].view(nn_, count, c_out)
-        library.winograd_input_tiles(pixels.data_ptr(), tiles.data_ptr(), m, n, h, w, c, first, rows, threads)
+        tiles = tile_buffer[:entries * count * c].view(entries, count, c)
+        products = product_buffer[:entries * count * c_out].view(entries, count, c_out)
+        library.winograd_input_tiles(pixels.data_ptr(), tiles.data_ptr(), m, h, w, c, first, rows, threads)
         torch.bmm(tiles, kernels, out=products)
-        library.winograd_output_image(products.data_ptr(), image.data_ptr(), bias_ptr, m, n, h, w, c_out, first, rows,
+        library.winograd_output_image(products.data_ptr(), image.data_ptr(), bias_ptr, m, h, w, c_out, first, rows,
                                       threads)
     return image
 

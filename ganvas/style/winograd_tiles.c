@@ -37,7 +37,7 @@ typedef struct {
     const uint16_t *src;
     uint16_t *dst;
     const uint16_t *bias; /* output transform only; may be NULL */
-    long n_batch, h, w, c;
+    long h, w, c;
     long first_row, last_row; /* this job's rows of tiles, counted over the batch: b * TH + i */
     long base_row, rows;      /* the rows held by the tiles buffer */
 } Job;
@@ -199,19 +199,19 @@ static const Rows INPUT_ROWS[] = {NULL, NULL, input_rows_2, input_rows_3, input_
 static const Rows OUTPUT_ROWS[] = {NULL, NULL, output_rows_2, output_rows_3, output_rows_4};
 
 /* Tiles of F(m x m, 3 x 3) for rows [first, first + rows) of tiles; `tiles` holds just those rows. */
-int winograd_input_tiles(const uint16_t *image, uint16_t *tiles, long m, long n_batch, long h, long w, long c,
-                         long first, long rows, long threads) {
+int winograd_input_tiles(const uint16_t *image, uint16_t *tiles, long m, long h, long w, long c, long first,
+                         long rows, long threads) {
     if (m < 2 || m > 4) return -1;
-    Job job = {image, tiles, NULL, n_batch, h, w, c, 0, 0, first, rows};
+    Job job = {image, tiles, NULL, h, w, c, 0, 0, first, rows};
     parallel(INPUT_ROWS[m], job, threads);
     return 0;
 }
 
 /* The image pixels of rows [first, first + rows) of tiles, from `tiles` holding just those rows. */
-int winograd_output_image(const uint16_t *tiles, uint16_t *image, const uint16_t *bias, long m, long n_batch,
-                          long h, long w, long c, long first, long rows, long threads) {
+int winograd_output_image(const uint16_t *tiles, uint16_t *image, const uint16_t *bias, long m, long h, long w,
+                          long c, long first, long rows, long threads) {
     if (m < 2 || m > 4) return -1;
-    Job job = {tiles, image, bias, n_batch, h, w, c, 0, 0, first, rows};
+    Job job = {tiles, image, bias, h, w, c, 0, 0, first, rows};
     parallel(OUTPUT_ROWS[m], job, threads);
     return 0;
 }

@@ -39,14 +39,15 @@ def test_c_transforms_are_built_here():
 
 @pytest.mark.parametrize("m", TILE_SIZES)
 @pytest.mark.parametrize("shape", [(1, 70, 13, 17), (2, 64, 6, 5), (1, 3, 1, 1), (1, 130, 31, 9)])
-def test_c_transforms_agree_with_the_pytorch_path(m, shape, monkeypatch):
+@pytest.mark.parametrize("bias_dtype", [torch.bfloat16, torch.float32])
+def test_c_transforms_agree_with_the_exact_convolution(m, shape, bias_dtype, monkeypatch):
     # A tiny chunk forces several rows-of-tiles passes, including a short last one.
     monkeypatch.setattr(winograd, "_CHUNK_BYTES", 1)
     torch.manual_seed(1)
     weight, bias = torch.randn(66, shape[1], 3, 3) / shape[1] ** 0.5, torch.randn(66)
     x = torch.randn(shape).bfloat16()
     exact = F.conv2d(x.double(), weight.double(), bias.double(), padding=1)
-    fast = winograd_conv3x3(x, transform_kernels(weight, m).bfloat16(), bias.bfloat16())
+    fast = winograd_conv3x3(x, transform_kernels(weight, m).bfloat16(), bias.to(bias_dtype))
     assert fast.dtype == torch.bfloat16 and fast.is_contiguous(memory_format=torch.channels_last)
     assert ((fast.double() - exact).norm() / exact.norm()).item() < 0.01 * m
 
