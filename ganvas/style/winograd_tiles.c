@@ -53,70 +53,42 @@ static const float AT4[4][6] = {{1, 1, 1, 1, 1, 0}, {0, 1, -1, 2, -2, 0}, {0, 1,
 
 static const uint16_t ZEROS[BLOCK]; /* stands in for the padding around the image */
 
-/* One tile's n x n inputs -> its n x n transformed values, for `len` channels at once. */
-static inline __attribute__((always_inline)) void input_tile(const int m, const float *bt, const uint16_t **in,
-                                                             uint16_t **out, const long len) {
-    const int n = m + 2;
-    /* The input and output pointers never overlap: tiles and images are separate buffers. */
-#pragma GCC ivdep
-    for (long k = 0; k < len; k++) {
-        float d[8][8], e[8][8];
+/* y = matrix . x^T, with matrix [rows x inner] and x [cols x inner]: small and fully unrolled. */
+static inline __attribute__((always_inline)) void times_transposed(const float *matrix, const int rows,
+                                                                   const int inner, const int cols, float x[8][8],
+                                                                   float y[8][8]) {
 #pragma GCC unroll 8
-        for (int r = 0; r < n; r++)
+    for (int a = 0; a < rows; a++)
 #pragma GCC unroll 8
-            for (int s = 0; s < n; s++) d[r][s] = from_bf16(in[r * n + s][k]);
+        for (int s = 0; s < cols; s++) {
+            float v = 0.0f;
 #pragma GCC unroll 8
-        for (int a = 0; a < n; a++)
-#pragma GCC unroll 8
-            for (int s = 0; s < n; s++) {
-                float v = 0.0f;
-#pragma GCC unroll 8
-                for (int r = 0; r < n; r++) v += bt[a * n + r] * d[r][s];
-                e[a][s] = v;
-            }
-#pragma GCC unroll 8
-        for (int a = 0; a < n; a++)
-#pragma GCC unroll 8
-            for (int b = 0; b < n; b++) {
-                float v = 0.0f;
-#pragma GCC unroll 8
-                for (int s = 0; s < n; s++) v += bt[b * n + s] * e[a][s];
-                out[a * n + b][k] = to_bf16(v);
-            }
-    }
+            for (int r = 0; r < inner; r++) v += matrix[a * inner + r] * x[s][r];
+            y[a][s] = v;
+        }
 }
 
-/* One tile's n x n products -> its m x m output pixels (+ bias), for `len` channels at once. */
-static inline __attribute__((always_inline)) void output_tile(const int m, const float *at, const uint16_t **in,
-                                                              uint16_t **out, const uint16_t *bias, const long len) {
-    const int n = m + 2;
+/* M . x . M^T for tiles of `side` x `side` values, `out_side` x `out_side` out (+ bias, may be NULL), for
+ * `len` channels at once: the input transform with M = B^T (out n), the output one with A^T (out m).
+ * Done as (M . (M . x)^T)^T, so one unrolled product serves both halves. */
+static inline __attribute__((always_inline)) void transform(const float *matrix, const int side, const int out_side,
+                                                            const uint16_t **in, uint16_t **out,
+                                                            const uint16_t *bias, const long len) {
     /* The input and output pointers never overlap: tiles and images are separate buffers. */
 #pragma GCC ivdep
     for (long k = 0; k < len; k++) {
-        float t[8][8], s[8][8];
-        const float b0 = from_bf16(bias[k]);
+        float xt[8][8], half[8][8], yt[8][8];
 #pragma GCC unroll 8
-        for (int a = 0; a < n; a++)
+        for (int r = 0; r < side; r++)
 #pragma GCC unroll 8
-            for (int q = 0; q < n; q++) t[a][q] = from_bf16(in[a * n + q][k]);
+            for (int s = 0; s < side; s++) xt[s][r] = from_bf16(in[r * side + s][k]);
+        times_transposed(matrix, out_side, side, side, xt, half);
+        times_transposed(matrix, out_side, side, out_side, half, yt);
+        const float offset = bias ? from_bf16(bias[k]) : 0.0f;
 #pragma GCC unroll 8
-        for (int p = 0; p < m; p++)
+        for (int a = 0; a < out_side; a++)
 #pragma GCC unroll 8
-            for (int q = 0; q < n; q++) {
-                float v = 0.0f;
-#pragma GCC unroll 8
-                for (int a = 0; a < n; a++) v += at[p * n + a] * t[a][q];
-                s[p][q] = v;
-            }
-#pragma GCC unroll 8
-        for (int p = 0; p < m; p++)
-#pragma GCC unroll 8
-            for (int r = 0; r < m; r++) {
-                float v = b0;
-#pragma GCC unroll 8
-                for (int q = 0; q < n; q++) v += at[r * n + q] * s[p][q];
-                out[p * m + r][k] = to_bf16(v);
-            }
+            for (int b = 0; b < out_side; b++) out[a * out_side + b][k] = to_bf16(yt[b][a] + offset);
     }
 }
 
@@ -140,7 +112,7 @@ static inline __attribute__((always_inline)) void input_rows(const Job *job, con
                         out[r * n + s] = tile + (r * n + s) * plane + c0;
                     }
                 }
-                input_tile(m, bt, in, out, len);
+                transform(bt, n, n, in, out, NULL, len);
             }
         }
     }
@@ -166,7 +138,7 @@ static inline __attribute__((always_inline)) void output_rows(const Job *job, co
                         out[p * m + r] = inside ? job->dst + ((b * h + y) * w + x) * c + c0 : discard;
                     }
                 }
-                output_tile(m, at, in, out, job->bias ? job->bias + c0 : ZEROS, len);
+                transform(at, n, m, in, out, job->bias ? job->bias + c0 : ZEROS, len);
             }
         }
     }
