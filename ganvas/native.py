@@ -24,14 +24,14 @@ from .cache import cache_root
 FLAGS = ("-O3", "-march=native", "-shared", "-fPIC", "-fopenmp", "-fno-math-errno")
 
 
-def compiler() -> str | None:
+def _compiler() -> str | None:
     return os.environ.get("CC") or shutil.which("cc") or shutil.which("gcc") or shutil.which("clang")
 
 
 @functools.cache
 def load(source: Path) -> ctypes.CDLL | None:
     """The shared library built from `source` (cached per source, compiler and machine), or None."""
-    cc = compiler()
+    cc = _compiler()
     if cc is None:
         return _unavailable(source, "no C compiler found (set CC)")
     try:

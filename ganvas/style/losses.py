@@ -24,15 +24,16 @@ class _ChunkedGram(torch.autograd.Function):
     @staticmethod
     def forward(ctx, flat: torch.Tensor) -> torch.Tensor:
         ctx.save_for_backward(flat)
-        wide = flat.dtype == torch.float32
-        rows = max(1, (_CHUNK_ELEMENTS if wide else _BF16_CHUNK_ELEMENTS) // flat.shape[1])
+        low_precision = flat.dtype in (torch.bfloat16, torch.float16)
+        rows = max(1, (_BF16_CHUNK_ELEMENTS if low_precision else _CHUNK_ELEMENTS) // flat.shape[1])
         out = flat.new_zeros((flat.shape[1], flat.shape[1]), dtype=torch.float32)
         with torch.autocast(flat.device.type, enabled=False):
             for chunk in flat.split(rows):
-                if wide:
-                    out.addmm_(chunk.t(), chunk)
-                else:
+                if low_precision:
                     out += chunk.t() @ chunk
+                else:
+                    chunk = chunk.float()
+                    out.addmm_(chunk.t(), chunk)
         return out
 
     @staticmethod

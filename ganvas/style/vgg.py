@@ -7,7 +7,7 @@ from torch import nn
 from ..errors import GanvasError
 from . import weights as vgg_weights
 from .weights import VGG19_BLOCKS
-from . import winograd as winograd_
+from .winograd import WinogradConv3x3, min_channels
 
 # Caffe's mean pixel in BGR order, on 0..255 inputs.
 CAFFE_MEAN_BGR = (103.939, 116.779, 123.68)
@@ -58,8 +58,8 @@ class VGGFeatures(nn.Module):
     def _make(name: str, state: dict, pooling: str, winograd: bool) -> nn.Module:
         if name.startswith("conv"):
             weight = state[f"{name}.weight"]
-            if winograd and weight.shape[1] >= winograd_.min_channels():
-                return winograd_.WinogradConv3x3(weight, state[f"{name}.bias"], m=winograd_.TILE)
+            if winograd and weight.shape[1] >= min_channels():
+                return WinogradConv3x3(weight, state[f"{name}.bias"])
             conv = nn.Conv2d(weight.shape[1], weight.shape[0], 3, padding=1)
             conv.weight.data.copy_(weight)
             conv.bias.data.copy_(state[f"{name}.bias"])

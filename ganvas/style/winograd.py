@@ -27,8 +27,8 @@ from .. import native
 # Narrowest layers (input channels) where tiles beat the direct bf16 convolution on the CPU: with the C
 # transforms every VGG layer but the first; the PyTorch ones need several times the memory traffic.
 MIN_CHANNELS_NATIVE, MIN_CHANNELS_TORCH = 64, 256
-# The interpolation points of each tile size, the last one being infinity; small integers keep every
-# transform entry exact in bf16 and the error growth low.
+# The interpolation points of each tile size, besides infinity; small integers keep the transforms
+# exact in fp32 and their error growth low.
 _POINTS = {2: (0, 1, -1), 3: (0, 1, -1, -2), 4: (0, 1, -1, 2, -2)}
 TILE_SIZES = tuple(_POINTS)
 TILE = 3
@@ -38,8 +38,9 @@ TILE = 3
 def transforms(m: int) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
     """(B^T [n, n], G [n, 3], A^T [m, n]) in float64 for F(m, 3), n = m + 2 (Toom-Cook construction)."""
     points, n = _POINTS[m], m + 2
-    bt, g, at = torch.zeros(n, n, dtype=torch.float64), torch.zeros(n, 3, dtype=torch.float64), torch.zeros(
-        m, n, dtype=torch.float64)
+    bt = torch.zeros(n, n, dtype=torch.float64)
+    g = torch.zeros(n, 3, dtype=torch.float64)
+    at = torch.zeros(m, n, dtype=torch.float64)
     for i, a in enumerate(points):
         others = [p for p in points if p != a]
         bt[i, : n - 1] = torch.tensor(_poly_from_roots(others), dtype=torch.float64)
@@ -59,20 +60,20 @@ def _poly_from_roots(roots) -> list[float]:
     return coefficients
 
 
-def transform_kernels(weight: torch.Tensor, m: int = 3) -> torch.Tensor:
+def transform_kernels(weight: torch.Tensor, m: int = TILE) -> torch.Tensor:
     """[C_out, C_in, 3, 3] -> [n * n, C_in, C_out]: G w G^T per kernel, ready for a batched matmul."""
     g = transforms(m)[1].to(weight.device)
     u = torch.einsum("ak,oikl,bl->abio", g, weight.double(), g)
     return u.reshape((m + 2) ** 2, weight.shape[1], weight.shape[0])
 
 
-def tile_of(kernels: torch.Tensor) -> int:
+def _tile_of(kernels: torch.Tensor) -> int:
     return math.isqrt(kernels.shape[0]) - 2
 
 
 def winograd_conv3x3(x: torch.Tensor, kernels: torch.Tensor, bias: torch.Tensor | None = None) -> torch.Tensor:
     """A stride-1, padding-1 3x3 convolution of x with pre-transformed `kernels` ([n * n, C_in, C_out])."""
-    x, m = x.to(kernels.dtype), tile_of(kernels)
+    x, m = x.to(kernels.dtype), _tile_of(kernels)
     if kernels.dtype == torch.bfloat16 and x.device.type == "cpu" and _kernels() is not None:
         return _native_conv3x3(x, kernels, bias, m)
     tiles, grid = _input_tiles(x, m)
@@ -161,7 +162,7 @@ class _FrozenWinograd(torch.autograd.Function):
 class WinogradConv3x3(nn.Module):
     """A frozen 3x3, stride-1, padding-1 convolution computed with F(m x m, 3x3) tiles in `dtype`."""
 
-    def __init__(self, weight: torch.Tensor, bias: torch.Tensor, dtype: torch.dtype = torch.bfloat16, m: int = 3):
+    def __init__(self, weight: torch.Tensor, bias: torch.Tensor, dtype: torch.dtype = torch.bfloat16, m: int = TILE):
         super().__init__()
         self.in_channels, self.out_channels, self.m = weight.shape[1], weight.shape[0], m
         self.register_buffer("forward_kernels", transform_kernels(weight, m).to(dtype))
