@@ -83,7 +83,8 @@ class VGGFeatures(nn.Module):
 
 def load_vgg(model: str, wanted: tuple[str, ...], pooling: str = "max", channels_last: bool = True,
              winograd: bool = False) -> VGGFeatures:
-    """`winograd`: bf16 Winograd tiles for the wide layers (the CPU fast path; fp32 runs stay direct)."""
+    """`winograd`: bf16 Winograd tiles for the layers wide enough to gain (the CPU fast path; fp32 runs
+    stay direct)."""
     state = vgg_weights.caffe_vgg19() if model == "caffe-vgg19" else vgg_weights.torchvision_vgg19()
     net = VGGFeatures(state, wanted, model=model, pooling=pooling, channels_last=channels_last, winograd=winograd)
     return net.to(memory_format=net.memory_format)

@@ -118,10 +118,12 @@ def _native_conv3x3(x: torch.Tensor, kernels: torch.Tensor, bias: torch.Tensor |
         count = rows * tile_cols
         tiles = tile_buffer[:entries * count * c].view(entries, count, c)
         products = product_buffer[:entries * count * c_out].view(entries, count, c_out)
-        library.winograd_input_tiles(pixels.data_ptr(), tiles.data_ptr(), m, h, w, c, first, rows, threads)
+        failed = library.winograd_input_tiles(pixels.data_ptr(), tiles.data_ptr(), m, h, w, c, first, rows, threads)
         torch.bmm(tiles, kernels, out=products)
-        library.winograd_output_image(products.data_ptr(), image.data_ptr(), bias_ptr, m, h, w, c_out, first, rows,
-                                      threads)
+        failed |= library.winograd_output_image(products.data_ptr(), image.data_ptr(), bias_ptr, m, h, w, c_out,
+                                                first, rows, threads)
+        if failed:
+            raise ValueError(f"winograd_tiles.c has no F({m}x{m}, 3x3) transforms")
     return image
 
 
