@@ -41,11 +41,24 @@ def load(source: Path) -> ctypes.CDLL | None:
         return _unavailable(source, str(error).strip().splitlines()[-1] if str(error).strip() else repr(error))
 
 
-def _build(source: Path, cc: str) -> Path:
+def needs_build(source: Path) -> bool:
+    """Whether `load(source)` will compile first (a pause of seconds worth telling the user about)."""
+    cc = _compiler()
+    try:
+        return cc is not None and not _target(source, cc).exists()
+    except (OSError, subprocess.SubprocessError):
+        return False
+
+
+def _target(source: Path, cc: str) -> Path:
     version = subprocess.run([cc, "--version"], capture_output=True, check=True, timeout=60).stdout
     key = hashlib.sha256(b"\0".join([source.read_bytes(), version, " ".join(FLAGS).encode(),
                                      _cpu_features().encode()])).hexdigest()[:16]
-    target = cache_root() / "native" / f"{source.stem}-{key}.so"
+    return cache_root() / "native" / f"{source.stem}-{key}.so"
+
+
+def _build(source: Path, cc: str) -> Path:
+    target = _target(source, cc)
     if target.exists():
         return target
     target.parent.mkdir(parents=True, exist_ok=True)

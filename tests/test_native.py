@@ -49,3 +49,13 @@ def test_a_build_error_warns_names_the_file_and_leaves_nothing_behind(tmp_path):
     with pytest.warns(RuntimeWarning, match="broken.c"):
         assert native.load(source) is None
     assert list((tmp_path / "cache" / "native").iterdir()) == []
+
+
+def test_needs_build_until_the_library_is_in_the_cache(tmp_path, monkeypatch):
+    source = tmp_path / "adder.c"
+    source.write_text(ADD)
+    assert native.needs_build(source)
+    native.load(source)
+    assert not native.needs_build(source)
+    monkeypatch.setenv("CC", str(tmp_path / "no-such-cc"))
+    assert not native.needs_build(source), "nothing will be compiled without a compiler"

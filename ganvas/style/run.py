@@ -15,7 +15,7 @@ from ..errors import GanvasError
 from ..device import autocast, pick_device, use_bf16
 from ..io import same_file, save_image
 from ..progress import Callback, Progress, silent
-from . import color, pyramid
+from . import color, pyramid, winograd
 from .inputs import load_init, load_picture
 from .losses import Targets, Weights
 from .optimize import Plan, optimise
@@ -76,8 +76,12 @@ def paint(content: ImageLike, styles: list, config: StyleConfig, progress: Callb
                      for s in styles]
         paintings = [_recolour(p.to(device), photo, config.preserve_color) for p in paintings]
         bf16 = use_bf16(config.precision, device)
+        tiles = bf16 and device.type == "cpu"
+        if tiles and winograd.kernels_need_building():
+            progress(Progress(TASK, "note", message="stylize: compiling the CPU kernels (once per machine, "
+                                                     "a few seconds)"))
         net = load_vgg(config.model, config.content_layers + config.style_layers, config.pooling,
-                       winograd=bf16 and device.type == "cpu").to(device)
+                       winograd=tiles).to(device)
         result = _coarse_to_fine(net, photo, paintings, config, bf16, progress, on_save)
         if config.preserve_color == "luminance":
             result = color.recombine(result, photo)

@@ -32,6 +32,7 @@ MIN_CHANNELS_NATIVE, MIN_CHANNELS_TORCH = 64, 256
 _POINTS = {2: (0, 1, -1), 3: (0, 1, -1, -2), 4: (0, 1, -1, 2, -2)}
 TILE_SIZES = tuple(_POINTS)
 TILE = 3
+_SOURCE = Path(__file__).with_name("winograd_tiles.c")
 
 
 @functools.cache
@@ -88,8 +89,13 @@ def min_channels() -> int:
     return MIN_CHANNELS_NATIVE if _kernels() is not None else MIN_CHANNELS_TORCH
 
 
+def kernels_need_building() -> bool:
+    """True before the first tiled run on a machine, which pauses a few seconds to compile the transforms."""
+    return native.needs_build(_SOURCE)
+
+
 def _kernels() -> ctypes.CDLL | None:
-    library = native.load(Path(__file__).with_name("winograd_tiles.c"))
+    library = native.load(_SOURCE)
     if library is not None and library.winograd_input_tiles.argtypes is None:
         library.winograd_input_tiles.argtypes = [ctypes.c_void_p] * 2 + [ctypes.c_long] * 7
         library.winograd_output_image.argtypes = [ctypes.c_void_p] * 3 + [ctypes.c_long] * 7

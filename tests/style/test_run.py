@@ -3,6 +3,7 @@ import torch
 from PIL import Image
 
 import ganvas
+from ganvas import native
 from ganvas.errors import GanvasError
 from ganvas.style.color import rgb_to_yiq
 from ganvas.style.pyramid import to_tensor
@@ -21,6 +22,25 @@ def test_small_real_run_lowers_the_loss_and_returns_an_image(TUBINGEN, STARRY):
     losses = [e.values["loss"] for e in events if e.kind == "update"]
     assert losses[-1] < 0.5 * losses[0]
     assert {"content", "style", "tv", "loss"} <= set(events[-2].values)
+
+
+def test_first_tiled_run_on_a_machine_says_it_compiles_the_kernels(TUBINGEN, STARRY, style_cache, tmp_path,
+                                                                   monkeypatch):
+    fresh = tmp_path / "cache"
+    fresh.mkdir()
+    for weights in style_cache.glob("*.safetensors"):
+        (fresh / weights.name).symlink_to(weights)
+    monkeypatch.setenv("GANVAS_CACHE", str(fresh))
+    native.load.cache_clear()
+    try:
+        notes = []
+        for _ in range(2):
+            events, progress = collect()
+            ganvas.stylize(TUBINGEN, STARRY, size=48, steps=1, precision="bf16", progress=progress)
+            notes.append([e.message for e in events if e.kind == "note"])
+    finally:
+        native.load.cache_clear()
+    assert any("compiling" in n for n in notes[0]) and notes[1] == []
 
 
 def test_multi_scale_runs_each_scale_at_its_size(TUBINGEN, STARRY):
