@@ -21,8 +21,8 @@ $(STAMP): pyproject.toml
 
 demo: venv
 	rm -rf $(DEMO)
-	# A half-width DCGAN with spectral norm on D: three times the steps in the same 3 minutes, and a D that
-	# cannot overpower G, so the shapes come out crisp rather than as blobs.
+	@# A half-width DCGAN with spectral norm on D: three times the steps in the same 3 minutes, and a D that
+	@# cannot overpower G, so the shapes come out crisp rather than as blobs.
 	$(BIN)/ganvas train shapes --out $(DEMO)/run --minutes 3 --width 32 --spectral-norm
 	$(BIN)/ganvas sample $(DEMO)/run --n 64 --grid --out $(DEMO)/samples
 	$(BIN)/ganvas interpolate $(DEMO)/run --out $(DEMO)/walk.gif
