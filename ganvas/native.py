@@ -50,9 +50,13 @@ def needs_build(source: Path) -> bool:
         return False
 
 
+@functools.cache
+def _version(cc: str) -> bytes:
+    return subprocess.run([cc, "--version"], capture_output=True, check=True, timeout=60).stdout
+
+
 def _target(source: Path, cc: str) -> Path:
-    version = subprocess.run([cc, "--version"], capture_output=True, check=True, timeout=60).stdout
-    key = hashlib.sha256(b"\0".join([source.read_bytes(), version, " ".join(FLAGS).encode(),
+    key = hashlib.sha256(b"\0".join([source.read_bytes(), _version(cc), " ".join(FLAGS).encode(),
                                      _cpu_features().encode()])).hexdigest()[:16]
     return cache_root() / "native" / f"{source.stem}-{key}.so"
 
