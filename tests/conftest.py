@@ -29,7 +29,8 @@ SHARED_DATA = _find_shared_data()
 
 
 @pytest.fixture(autouse=True, scope="session")
-def _private_cache(tmp_path_factory):
+def session_cache(tmp_path_factory):
+    """The whole session's GANVAS_CACHE: dequantised weights and built kernels are made once."""
     cache = tmp_path_factory.mktemp("ganvas-cache")
     old = os.environ.get("GANVAS_CACHE")
     os.environ["GANVAS_CACHE"] = str(cache)

@@ -1,17 +1,8 @@
 import pytest
 
 
-@pytest.fixture(scope="session", autouse=True)
-def style_cache(tmp_path_factory):
-    """Dequantised weights go to a throwaway cache, built once for the whole session."""
-    with pytest.MonkeyPatch.context() as mp:
-        folder = tmp_path_factory.mktemp("ganvas-cache")
-        mp.setenv("GANVAS_CACHE", str(folder))
-        yield folder
-
-
 @pytest.fixture(scope="session")
-def caffe_state(style_cache):
+def caffe_state(session_cache):
     from ganvas.style.weights import caffe_vgg19
 
     return caffe_vgg19()

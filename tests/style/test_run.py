@@ -24,11 +24,11 @@ def test_small_real_run_lowers_the_loss_and_returns_an_image(TUBINGEN, STARRY):
     assert {"content", "style", "tv", "loss"} <= set(events[-2].values)
 
 
-def test_first_tiled_run_on_a_machine_says_it_compiles_the_kernels(TUBINGEN, STARRY, style_cache, tmp_path,
+def test_first_tiled_run_on_a_machine_says_it_compiles_the_kernels(TUBINGEN, STARRY, session_cache, tmp_path,
                                                                    monkeypatch):
     fresh = tmp_path / "cache"
     fresh.mkdir()
-    for weights in style_cache.glob("*.safetensors"):
+    for weights in session_cache.glob("*.safetensors"):
         (fresh / weights.name).symlink_to(weights)
     monkeypatch.setenv("GANVAS_CACHE", str(fresh))
     native.load.cache_clear()

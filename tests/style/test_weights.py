@@ -13,8 +13,8 @@ def test_every_conv_has_its_vgg19_shape(caffe_state):
     assert conv_shapes()["conv5_4"] == (512, 512, 3, 3)
 
 
-def test_dequantised_weights_are_cached_as_safetensors(caffe_state, style_cache):
-    cached = list(style_cache.glob("vgg19-caffe-*.safetensors"))
+def test_dequantised_weights_are_cached_as_safetensors(caffe_state, session_cache):
+    cached = list(session_cache.glob("vgg19-caffe-*.safetensors"))
     assert len(cached) == 1
     again = caffe_vgg19()
     assert torch.equal(again["conv3_2.weight"], caffe_state["conv3_2.weight"])
