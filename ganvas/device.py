@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import contextlib
+from dataclasses import dataclass
 from pathlib import Path
 
 import torch
@@ -53,3 +54,34 @@ def set_determinism(deterministic: bool, seed: int) -> None:
         torch.backends.cudnn.benchmark = False
     elif torch.cuda.is_available():
         torch.backends.cudnn.benchmark = True
+
+
+@dataclass(frozen=True)
+class Placement:
+    """Where a network runs and at what precision: one choice shared by training, sampling and metrics."""
+
+    device: torch.device
+    bf16: bool
+
+    @classmethod
+    def choose(cls, device: str = "auto", precision: str = "auto") -> "Placement":
+        where = pick_device(device)
+        return cls(where, use_bf16(precision, where))
+
+    @property
+    def channels_last(self) -> bool:
+        # oneDNN's convolutions run fastest in NHWC on CPU, and bf16 tensor cores want it on GPU.
+        return self.device.type == "cpu" or self.bf16
+
+    @property
+    def memory_format(self) -> torch.memory_format:
+        return torch.channels_last if self.channels_last else torch.contiguous_format
+
+    def autocast(self) -> contextlib.AbstractContextManager:
+        return autocast(self.device, self.bf16)
+
+    def place(self, module: torch.nn.Module) -> torch.nn.Module:
+        return module.to(self.device, memory_format=self.memory_format)
+
+    def describe(self) -> str:
+        return f"{self.device}, {'bf16 autocast' if self.bf16 else 'fp32'}"

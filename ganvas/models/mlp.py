@@ -6,11 +6,13 @@ architecture to small images (it is meant for 16-64 px; 128 and 256 work at a sm
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Optional
 
 import torch
 from torch import nn
 
+from .spec import ModelSpec, options_of
 from .layers import LabelConcat, ProjectionHead, check_resolution, init_weights, maybe_spectral_norm
 
 HIDDEN = (4, 8, 16)  # in multiples of `width`
@@ -62,3 +64,21 @@ def build_discriminator(*, resolution: int, channels: int, width: int, num_class
     d = Discriminator(resolution, channels, width, num_classes, spectral_norm)
     init_weights(d)
     return d
+
+
+@dataclass(frozen=True)
+class Options:
+    width: int = 64            # hidden width / 4
+    spectral_norm: bool = False  # on D's layers
+
+
+def generator(spec: ModelSpec) -> Generator:
+    o = options_of(Options, spec)
+    return build_generator(z_dim=spec.z_dim, resolution=spec.resolution, channels=spec.channels, width=o.width,
+                           num_classes=spec.num_classes)
+
+
+def discriminator(spec: ModelSpec) -> Discriminator:
+    o = options_of(Options, spec)
+    return build_discriminator(resolution=spec.resolution, channels=spec.channels, width=o.width,
+                               num_classes=spec.num_classes, spectral_norm=o.spectral_norm)

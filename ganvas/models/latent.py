@@ -61,3 +61,27 @@ def interpolation_path(keys: torch.Tensor, frames_per_segment: int, loop: bool =
     segments = slerp(starts[:, None, :], ends[:, None, :], t[None, :])
     path = segments.reshape(-1, keys.shape[1])
     return path if loop else torch.cat([path, keys[-1:]])
+
+
+class LatentSampler:
+    """The one place latents and class labels are drawn, for training, grids, metrics and sampling.
+
+    Training draws from the global RNG, whose state every checkpoint carries, so a resumed run draws
+    the same numbers; everything else draws from its own seed and leaves the global RNG alone.
+    """
+
+    def __init__(self, z_dim: int, num_classes: int = 0):
+        self.z_dim, self.num_classes = z_dim, num_classes
+
+    def draw(self, n: int, device=None) -> tuple[torch.Tensor, Optional[torch.Tensor]]:
+        """Training latents and uniformly drawn classes, from the global RNG."""
+        z = torch.randn(n, self.z_dim, device=device)
+        labels = torch.randint(0, self.num_classes, (n,), device=device) if self.num_classes else None
+        return z, labels
+
+    def fixed(self, n: int, seed: int, device=None,
+              truncation: Optional[float] = None) -> tuple[torch.Tensor, Optional[torch.Tensor]]:
+        """The same `n` latents for the same seed, with every class in turn."""
+        z = latents(n, self.z_dim, seed=seed, truncation=truncation).to(device)
+        labels = torch.arange(n, device=device) % self.num_classes if self.num_classes else None
+        return z, labels
