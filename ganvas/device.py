@@ -4,6 +4,7 @@ from __future__ import annotations
 import contextlib
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Optional
 
 import torch
 
@@ -85,3 +86,29 @@ class Placement:
 
     def describe(self) -> str:
         return f"{self.device}, {'bf16 autocast' if self.bf16 else 'fp32'}"
+
+
+@contextlib.contextmanager
+def process_scope(*, threads: Optional[int], deterministic: bool, seed: int):
+    """Set the process-wide torch state a run needs, and give the caller's back when it ends.
+
+    A notebook or a web server that calls `train` keeps its own thread count, determinism flags and
+    random stream afterwards, as `stylize` already guarantees for its threads.
+    """
+    saved_threads = torch.get_num_threads()
+    saved_flags = (torch.are_deterministic_algorithms_enabled(),
+                   torch.is_deterministic_algorithms_warn_only_enabled(), torch.backends.cudnn.benchmark)
+    saved_rng = torch.get_rng_state()
+    saved_cuda_rng = torch.cuda.get_rng_state_all() if torch.cuda.is_available() else None
+    try:
+        if threads:
+            torch.set_num_threads(threads)
+        set_determinism(deterministic, seed)
+        yield
+    finally:
+        torch.set_num_threads(saved_threads)
+        torch.use_deterministic_algorithms(saved_flags[0], warn_only=saved_flags[1])
+        torch.backends.cudnn.benchmark = saved_flags[2]
+        torch.set_rng_state(saved_rng)
+        if saved_cuda_rng is not None:
+            torch.cuda.set_rng_state_all(saved_cuda_rng)

@@ -77,7 +77,7 @@ def export(run, format: str = "onnx", out=None) -> Path:
 def render(G, meta: dict, *, n: int, seed: int, truncation: Optional[float] = None, labels: Labels = None,
            progress: Callback = silent):
     """`n` images as a uint8 tensor [N, C, H, W]; the same seed gives the same images."""
-    from .gan.latent import latents
+    from .models.latent import latents
 
     if n < 1:
         raise GanvasError(f"--n {n}: ask for at least one image")
@@ -89,7 +89,7 @@ def render(G, meta: dict, *, n: int, seed: int, truncation: Optional[float] = No
 
 def walk(G, meta: dict, *, keys: int, frames: int, seed: int, progress: Callback = silent):
     """The frames of a looping slerp walk, uint8 [keys * frames, C, H, W]."""
-    from .gan.latent import interpolation_path, latents
+    from .models.latent import interpolation_path, latents
 
     if keys < 2:
         raise GanvasError(f"--keys {keys}: a walk needs at least 2 latents")

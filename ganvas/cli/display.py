@@ -43,6 +43,8 @@ class Display:
         if event.kind == "note":
             self.console.print(event.message)
             return
+        if event.kind not in ("start", "update", "end"):
+            return  # e.g. "sample": for front ends that show images
         task = self.tasks.get(event.task)
         if task is None:
             task = self.bar.add_task(event.task, total=event.total, info="")

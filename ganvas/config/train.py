@@ -1,59 +1,74 @@
 """Options of one training run. A run is this object, serialised into run.json."""
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from typing import Optional
 
 from .fields import opt
 
+DATA, NETWORKS, LOOP, SMALL, BUDGET, SPEED, OUTPUT = (
+    "data", "networks", "the loop and its stabilisers", "small data", "budget", "reproducibility and speed", "output")
+data_opt = functools.partial(opt, group=DATA)
+net_opt = functools.partial(opt, group=NETWORKS)
+loop_opt = functools.partial(opt, group=LOOP)
+small_opt = functools.partial(opt, group=SMALL)
+budget_opt = functools.partial(opt, group=BUDGET)
+speed_opt = functools.partial(opt, group=SPEED)
+out_opt = functools.partial(opt, group=OUTPUT)
+
 
 @dataclass
 class TrainConfig:
-    # what to learn from
-    data: str = opt("shapes", "image folder, .zip, or built-in name (shapes, fashion-mnist, mnist)", cli=False)
-    out: str = opt("runs/ganvas", "run folder: checkpoints, samples, metrics, report", cli=False)
-    data_root: Optional[str] = opt(None, "where built-in datasets are looked up and downloaded")
-    resolution: Optional[int] = opt(None, "image size, a power of two from 16 to 256 (built-ins pick their own)")
-    channels: Optional[int] = opt(None, "1 or 3; by default 1 when every image is grayscale, else 3")
-    fit: str = opt("crop", "how other aspect ratios become square", choices=("crop", "pad"))
-    flip: bool = opt(False, "random horizontal flips")
-    conditional: bool = opt(False, "condition G and D on class labels (subfolders or built-in labels)")
+    data: str = data_opt("shapes", "image folder, .zip, or built-in name (shapes, fashion-mnist, mnist)", cli=False)
+    out: str = out_opt("runs/ganvas", "run folder: checkpoints, samples, metrics, report", cli=False)
+    data_root: Optional[str] = data_opt(None, "where built-in datasets are looked up and downloaded")
+    resolution: Optional[int] = data_opt(None, "image size, a power of two from 16 to 256 (built-ins pick their own)")
+    channels: Optional[int] = data_opt(None, "1 or 3; by default 1 when every image is grayscale, else 3")
+    fit: str = data_opt("crop", "how other aspect ratios become square", choices=("crop", "pad"))
+    flip: bool = data_opt(False, "random horizontal flips")
+    conditional: bool = data_opt(False, "condition G and D on class labels (subfolders or built-in labels)")
 
-    # the networks
-    arch: str = opt("dcgan", "network family", choices=("dcgan", "mlp"))
-    z_dim: int = opt(100, "latent size")
-    width: int = opt(64, "base channel count (DCGAN ngf=ndf) or hidden width / 4 (MLP)")
-    spectral_norm: bool = opt(False, "spectral normalisation on D's layers")
+    arch: str = net_opt("dcgan", "network family", choices=("dcgan", "mlp"))
+    z_dim: int = net_opt(100, "latent size")
+    width: int = net_opt(64, "base channel count (DCGAN ngf=ndf) or hidden width / 4 (MLP)")
+    spectral_norm: bool = net_opt(False, "spectral normalisation on D's layers")
 
-    # the lesson's loop and its stabilisers
-    loss: str = opt("ns", "GAN loss", choices=("ns", "minimax", "hinge", "ls"))
-    lr_g: float = opt(2e-4, "generator learning rate")
-    lr_d: float = opt(2e-4, "discriminator learning rate")
-    beta1: float = opt(0.5, "Adam beta1")
-    beta2: float = opt(0.999, "Adam beta2")
-    label_smoothing: float = opt(0.0, "one-sided: real targets become 1 - this")
-    skip_d_below: Optional[float] = opt(None, "skip D's step while its loss is below this")
-    ema: float = opt(0.999, "EMA decay of G's weights (0 turns EMA off)")
-    recover: bool = opt(True, "on NaN/inf or exploding losses, roll back and halve both LRs")
-    auto_stabilize: bool = opt(False, "apply the diagnostics' remedies automatically")
+    loss: str = loop_opt("ns", "GAN loss; rpgan is the relativistic pairing loss, regularised with R1+R2",
+                         choices=("ns", "minimax", "hinge", "ls", "rpgan"))
+    lr_g: float = loop_opt(2e-4, "generator learning rate")
+    lr_d: float = loop_opt(2e-4, "discriminator learning rate")
+    beta1: Optional[float] = loop_opt(None, "Adam beta1 (auto: 0.5; 0 for folders of a few thousand images or fewer)")
+    beta2: float = loop_opt(0.999, "Adam beta2")
+    label_smoothing: float = loop_opt(0.0, "one-sided: real targets become 1 - this")
+    skip_d_below: Optional[float] = loop_opt(None, "skip D's step while its loss is below this")
+    ema: float = loop_opt(0.999, "EMA decay of G's weights (0 turns EMA off)")
+    recover: bool = loop_opt(True, "on NaN/inf or exploding losses, roll back and halve both LRs")
+    auto_stabilize: bool = loop_opt(False, "apply the diagnostics' remedies automatically")
 
-    # budget
-    steps: Optional[int] = opt(None, "total steps the run aims for")
-    epochs: Optional[float] = opt(None, "total epochs the run aims for")
-    minutes: Optional[float] = opt(None, "stop after this many minutes of training in this process")
-    batch_size: int = opt(64, "images per step")
+    augment: str = small_opt("auto", "augmentation seen by D on reals and fakes (auto: on for folders of a few "
+                             "thousand images or fewer)", choices=("auto", "none", "diffaugment", "ada"))
+    augment_policy: tuple[str, ...] = small_opt(("color", "translation", "cutout"), "DiffAugment's operations")
+    ada_target: float = small_opt(0.6, "ADA raises p while E[sign(D(real))] is above this")
+    ada_kimg: float = small_opt(100.0, "ADA: thousands of images for p to move by 1")
+    r1_gamma: Optional[float] = small_opt(None, "R1 gradient penalty on reals (auto: 0, or 0.1 with augmentation "
+                                          "on small folders; 0 turns it off)")
+    r1_every: int = small_opt(16, "lazy regularisation: the penalty every N D steps (1: every step)")
 
-    # reproducibility and speed
-    seed: int = opt(0, "random seed")
-    deterministic: bool = opt(False, "deterministic kernels, so a run repeats bit for bit")
-    precision: str = opt("auto", "bf16 autocast where the CPU/GPU supports it", choices=("auto", "bf16", "fp32"))
-    device: str = opt("auto", "cpu, cuda, cuda:N or auto")
-    threads: Optional[int] = opt(None, "CPU threads (default: PyTorch's choice)")
+    steps: Optional[int] = budget_opt(None, "total steps the run aims for")
+    epochs: Optional[float] = budget_opt(None, "total epochs the run aims for")
+    minutes: Optional[float] = budget_opt(None, "stop after this many minutes of training in this process")
+    batch_size: int = budget_opt(64, "images per step")
 
-    # what the run writes
-    log_every: int = opt(50, "steps between metric records and progress syncs")
-    sample_every: int = opt(500, "steps between sample grids")
-    checkpoint_every: int = opt(1000, "steps between checkpoints")
-    eval_every: int = opt(0, "steps between the cheap in-loop metric (0: with each checkpoint)")
-    eval_samples: int = opt(256, "samples used by the in-loop metric")
-    tensorboard: bool = opt(True, "write TensorBoard events when tensorboard is installed")
+    seed: int = speed_opt(0, "random seed")
+    deterministic: bool = speed_opt(False, "deterministic kernels, so a run repeats bit for bit")
+    precision: str = speed_opt("auto", "bf16 autocast where the CPU/GPU supports it", choices=("auto", "bf16", "fp32"))
+    device: str = speed_opt("auto", "cpu, cuda, cuda:N or auto")
+    threads: Optional[int] = speed_opt(None, "CPU threads (default: PyTorch's choice)")
+
+    log_every: int = out_opt(50, "steps between metric records and progress syncs")
+    sample_every: int = out_opt(500, "steps between sample grids")
+    checkpoint_every: int = out_opt(1000, "steps between checkpoints")
+    eval_every: int = out_opt(0, "steps between the cheap in-loop metric (0: with each checkpoint)")
+    eval_samples: int = out_opt(256, "samples used by the in-loop metric")
+    tensorboard: bool = out_opt(True, "write TensorBoard events when tensorboard is installed")

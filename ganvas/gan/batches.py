@@ -20,6 +20,17 @@ class Batches:
         self.memory_format = torch.channels_last if channels_last else torch.contiguous_format
         self.per_epoch = len(images) // batch_size
 
+    @property
+    def n_images(self) -> int:
+        return len(self.images)
+
+    def state_dict(self) -> dict:
+        return {"flip": self.flip}
+
+    def load_state_dict(self, state: dict) -> None:
+        # Flips may be switched on mid-run by a remedy, so the checkpoint, not the config, knows.
+        self.flip = bool(state["flip"])
+
     def _order(self, epoch: int) -> torch.Tensor:
         gen = torch.Generator().manual_seed(self.seed * 1_000_003 + epoch)
         return torch.randperm(len(self.images), generator=gen)

@@ -1,50 +1,60 @@
-"""Build the loop's working parts from a config and a prepared dataset."""
+"""Build a run's working parts from a config and a prepared dataset: spec, networks, method, loop."""
 from __future__ import annotations
 
-import functools
 import math
 from pathlib import Path
+from typing import Callable, Optional
 
 import torch
 
 from ..config import TrainConfig
+from ..device import Placement
 from ..errors import GanvasError
+from ..models import ModelSpec, build_discriminator, build_generator
+from ..models.latent import LatentSampler
 from ..progress import Callback, Progress
+from .augment import AugmentPipe
 from .batches import Batches
-from .ema import EMA
-from .loop import Setup
-from ..device import autocast, pick_device, set_determinism, use_bf16
-from .step import Nets
+from .classic import ClassicGAN
+from .hooks import Hook
+from .loop import Loop
+from .runlog import RunLog
 
 DEFAULT_STEPS = 10_000
+FIXED_SEED_OFFSET, REAL_EVAL_SEED_OFFSET = 1, 2
 
 
-def model_info(cfg: TrainConfig, classes: list[str]) -> dict:
+def model_spec(cfg: TrainConfig, classes: list[str]) -> ModelSpec:
     num_classes = len(classes) if cfg.conditional else 0
-    return {"arch": cfg.arch, "z_dim": cfg.z_dim, "resolution": cfg.resolution, "channels": cfg.channels,
-            "width": cfg.width, "num_classes": num_classes, "classes": list(classes) if num_classes else [],
-            "spectral_norm": cfg.spectral_norm}
+    return ModelSpec(arch=cfg.arch, z_dim=cfg.z_dim, resolution=cfg.resolution, channels=cfg.channels,
+                     num_classes=num_classes, classes=tuple(classes) if num_classes else (),
+                     options={"width": cfg.width, "spectral_norm": cfg.spectral_norm})
 
 
-def build_nets(cfg: TrainConfig, info: dict, device: torch.device, channels_last: bool) -> Nets:
-    from ..models import build_discriminator, build_generator
-
+def build_networks(spec: ModelSpec, placement: Placement) -> tuple[torch.nn.Module, torch.nn.Module]:
     try:
-        G = build_generator(cfg.arch, z_dim=cfg.z_dim, resolution=cfg.resolution, channels=cfg.channels,
-                            width=cfg.width, num_classes=info["num_classes"])
-        D = build_discriminator(cfg.arch, resolution=cfg.resolution, channels=cfg.channels, width=cfg.width,
-                                num_classes=info["num_classes"], spectral_norm=cfg.spectral_norm)
+        G, D = build_generator(spec), build_discriminator(spec)
     except ValueError as exc:
-        raise GanvasError(f"--arch {cfg.arch}: {exc}") from None
-    memory_format = torch.channels_last if channels_last else torch.contiguous_format
-    G.to(device, memory_format=memory_format).train()
-    D.to(device, memory_format=memory_format).train()
-    betas = (cfg.beta1, cfg.beta2)
-    return Nets(G, D, torch.optim.Adam(G.parameters(), lr=cfg.lr_g, betas=betas),
-                torch.optim.Adam(D.parameters(), lr=cfg.lr_d, betas=betas))
+        raise GanvasError(f"--arch {spec.arch}: {exc}") from None
+    return placement.place(G).train(), placement.place(D).train()
 
 
-def target_steps(cfg: TrainConfig, per_epoch: int):
+def build_augment(cfg: TrainConfig) -> AugmentPipe:
+    try:
+        return AugmentPipe(cfg.augment, tuple(cfg.augment_policy), target=cfg.ada_target, ada_kimg=cfg.ada_kimg)
+    except ValueError as exc:
+        raise GanvasError(f"--augment {cfg.augment}: {exc}") from None
+
+
+def build_algorithm(cfg: TrainConfig, spec: ModelSpec, placement: Placement, sampler: LatentSampler) -> ClassicGAN:
+    G, D = build_networks(spec, placement)
+    return ClassicGAN(G, D, augment=build_augment(cfg).to(placement.device), sampler=sampler,
+                      autocast=placement.autocast, loss=cfg.loss, lr_g=cfg.lr_g, lr_d=cfg.lr_d,
+                      betas=(cfg.beta1, cfg.beta2), label_smoothing=cfg.label_smoothing, r1_gamma=cfg.r1_gamma,
+                      r1_every=cfg.r1_every, ema_decay=cfg.ema, skip_d_below=cfg.skip_d_below)
+
+
+def target_steps(cfg: TrainConfig, per_epoch: int) -> Optional[int]:
     if cfg.steps is not None:
         return cfg.steps
     if cfg.epochs is not None:
@@ -52,49 +62,44 @@ def target_steps(cfg: TrainConfig, per_epoch: int):
     return None if cfg.minutes else DEFAULT_STEPS
 
 
-def _fixed_latents(cfg: TrainConfig, num_classes: int, device: torch.device):
-    gen = torch.Generator().manual_seed(cfg.seed + 1)
-    z = torch.randn(64, cfg.z_dim, generator=gen).to(device)
-    labels = torch.arange(64, device=device) % num_classes if num_classes else None
-    return z, labels
-
-
 def _real_eval(images: torch.Tensor, n: int, seed: int) -> torch.Tensor:
-    gen = torch.Generator().manual_seed(seed + 2)
+    gen = torch.Generator().manual_seed(seed + REAL_EVAL_SEED_OFFSET)
     idx = torch.randperm(len(images), generator=gen)[:n]
     return images[idx].float().div(127.5).sub(1.0)
 
 
-def build_setup(cfg: TrainConfig, dataset, run: Path, progress: Callback) -> Setup:
-    if cfg.threads:
-        torch.set_num_threads(cfg.threads)
-    set_determinism(cfg.deterministic, cfg.seed)
-    device = pick_device(cfg.device)
-    bf16 = use_bf16(cfg.precision, device)
-    channels_last = device.type == "cpu" or bf16
-    info = model_info(cfg, dataset.classes)
-    nets = build_nets(cfg, info, device, channels_last)
-    ema = EMA(nets.G, cfg.ema) if cfg.ema > 0 else None
-    batches = Batches(dataset.images, dataset.labels if info["num_classes"] else None, cfg.batch_size, cfg.seed,
-                      cfg.flip, device, channels_last)
-    fixed_z, fixed_labels = _fixed_latents(cfg, info["num_classes"], device)
-    progress(Progress("train", "note", message=f"{cfg.arch} {cfg.resolution}px x{cfg.channels} on {device}, "
-                      f"{'bf16 autocast' if bf16 else 'fp32'}, batch {batches.batch_size}"))
-    setup = Setup(cfg=cfg, run=run, nets=nets, ema=ema, batches=batches, device=device,
-                  autocast=functools.partial(autocast, device, bf16), num_classes=info["num_classes"],
-                  model_info=info, fixed_z=fixed_z, fixed_labels=fixed_labels,
-                  real_eval=_real_eval(dataset.images, cfg.eval_samples, cfg.seed),
-                  target_steps=target_steps(cfg, batches.per_epoch), progress=progress)
-    setup.hooks = _hooks(cfg, setup)
-    return setup
+def build_loop(cfg: TrainConfig, dataset, run: Path, log: RunLog, progress: Callback, *,
+               hooks: tuple[Hook, ...] = (), should_stop: Optional[Callable[[], bool]] = None) -> Loop:
+    placement = Placement.choose(cfg.device, cfg.precision)
+    spec = model_spec(cfg, dataset.classes)
+    sampler = LatentSampler(spec.z_dim, spec.num_classes)
+    algorithm = build_algorithm(cfg, spec, placement, sampler)
+    data = Batches(dataset.images, dataset.labels if spec.num_classes else None, cfg.batch_size, cfg.seed,
+                   cfg.flip, placement.device, placement.channels_last)
+    progress(Progress("train", "note", message=f"{cfg.arch} {cfg.resolution}px x{cfg.channels} on "
+                      f"{placement.describe()}, batch {data.batch_size}, {len(dataset)} images, "
+                      f"augment {cfg.augment}, R1 {cfg.r1_gamma:g}"))
+    real_eval = _real_eval(dataset.images, cfg.eval_samples, cfg.seed)
+    every_hook = [*_standard_hooks(cfg, run, real_eval, len(dataset)), *hooks]
+    _check_hook_names(every_hook)
+    return Loop(algorithm=algorithm, data=data, log=log, cfg=cfg, run=run, spec=spec, placement=placement,
+                sampler=sampler, fixed_latents=sampler.fixed(64, cfg.seed + FIXED_SEED_OFFSET, placement.device),
+                real_eval=real_eval, target_steps=target_steps(cfg, data.per_epoch), hooks=every_hook,
+                progress=progress, should_stop=should_stop)
 
 
-def _hooks(cfg: TrainConfig, setup: Setup) -> list:
+def _standard_hooks(cfg: TrainConfig, run: Path, real_eval: torch.Tensor, n_images: int) -> list[Hook]:
     from .monitor import Monitor
     from .tensorboard import tensorboard_hook
 
-    hooks = [Monitor(cfg, setup)]
-    board = tensorboard_hook(cfg, setup.run)
+    hooks: list[Hook] = [Monitor(cfg, real_eval, n_images)]
+    board = tensorboard_hook(cfg, run)
     if board is not None:
         hooks.append(board)
     return hooks
+
+
+def _check_hook_names(hooks: list[Hook]) -> None:
+    names = [hook.name for hook in hooks]
+    if len(set(names)) != len(names):
+        raise GanvasError(f"hooks need distinct names to keep their state apart; got {', '.join(names)}")

@@ -1,11 +1,16 @@
-"""The training loop: budget, logging cadence, samples, checkpoints, recovery, signals."""
+"""The training loop: the clock, the cadence, hooks, stop requests and recovery; it knows no networks.
+
+Each step hands one batch to the algorithm, then runs the cadence in a fixed order: log, evaluate,
+samples, checkpoint. Evaluating before checkpointing is what lets a resumed run keep its best score.
+A rollback moves the clock back to the restored checkpoint and ends that step's cadence, so nothing
+is evaluated, drawn or saved twice for the old step.
+"""
 from __future__ import annotations
 
 import math
 import signal
 import time
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Optional
 
@@ -13,48 +18,31 @@ import torch
 
 from .. import checkpoint as ckpt
 from ..config import TrainConfig
+from ..config.fields import to_dict
+from ..device import Placement
 from ..errors import GanvasError
+from ..models.invoke import generate
+from ..plots import plot_losses
 from ..progress import Callback, Progress
 from . import state as train_state
-from .batches import Batches
-from .ema import EMA
+from .hooks import Actions, Hook, RunView
 from .runlog import RunLog
-from .stabilize import DivergenceGuard, SkipD
-from .step import Nets, train_step
+from .stabilize import DivergenceGuard
 
-
-@dataclass
-class Setup:
-    """Everything the loop works on, built by ganvas.gan.train."""
-
-    cfg: TrainConfig
-    run: Path
-    nets: Nets
-    ema: Optional[EMA]
-    batches: Batches
-    device: torch.device
-    autocast: Callable
-    num_classes: int
-    model_info: dict
-    fixed_z: torch.Tensor
-    fixed_labels: Optional[torch.Tensor]
-    real_eval: torch.Tensor
-    target_steps: Optional[int]
-    progress: Callback
-    hooks: list = field(default_factory=list)
+FORMAT = 2  # checkpoint layout: named modules, optimisers by parameter name, stateful objects
 
 
 @contextmanager
-def stop_on_signals(flag: dict):
+def stop_on_signals(loop: "Loop"):
     """Ctrl-C and SIGTERM ask the loop to stop after the current step and save a checkpoint."""
     def handler(signum, _frame):
-        flag["signal"] = signal.Signals(signum).name
+        loop.stop_reason = loop.stop_reason or signal.Signals(signum).name
     previous = {}
     try:
         for sig in (signal.SIGINT, signal.SIGTERM):
             previous[sig] = signal.signal(sig, handler)
     except ValueError:
-        pass  # not the main thread: signals stay with the caller
+        pass  # not the main thread: the caller stops the run through should_stop
     try:
         yield
     finally:
@@ -63,176 +51,187 @@ def stop_on_signals(flag: dict):
 
 
 class Loop:
-    def __init__(self, s: Setup, log: RunLog, start_step: int):
-        self.s, self.log, self.step = s, log, start_step
-        self.skip = SkipD(s.cfg.skip_d_below)
+    """Runs one algorithm over the data until its budget, a stop request or a fatal divergence."""
+
+    RESUMABLE_STOPS = ("SIGINT", "SIGTERM", "stop requested", "time budget")
+
+    def __init__(self, *, algorithm, data, log: RunLog, cfg: TrainConfig, run: Path, spec, placement: Placement,
+                 sampler, fixed_latents, real_eval: torch.Tensor, target_steps: Optional[int],
+                 hooks: list[Hook], progress: Callback, should_stop: Optional[Callable[[], bool]] = None):
+        self.algorithm, self.data, self.log, self.cfg, self.run = algorithm, data, log, cfg, run
+        self.spec, self.placement, self.sampler = spec, placement, sampler
+        self.fixed_latents, self.real_eval, self.target_steps = fixed_latents, real_eval, target_steps
+        self.hooks, self.progress, self.should_stop = hooks, progress, should_stop
+        self.view, self.actions = RunView(self), Actions(self)
         self.guard = DivergenceGuard()
+        self.step = self.nimg = self.last_save = 0
         self.sums: dict[str, torch.Tensor] = {}
-        self.count = 0
-        self.last_d_loss: Optional[float] = None
-        self.last_save = start_step
-        self.stop: dict = {}
+        self.counts: dict[str, int] = {}
+        self.stop_reason: Optional[str] = None
 
     # -- the loop itself -------------------------------------------------------------------------
-    def run(self) -> dict:
-        s, cfg = self.s, self.s.cfg
-        deadline = time.monotonic() + cfg.minutes * 60 if cfg.minutes else math.inf
-        s.progress(Progress("train", "start", self.step, s.target_steps))
+    def run_to_end(self) -> dict:
+        deadline = time.monotonic() + self.cfg.minutes * 60 if self.cfg.minutes else math.inf
+        self.progress(Progress("train", "start", self.step, self.target_steps))
         self.tick = (time.perf_counter(), self.step)
-        batches = s.batches.from_step(self.step)
-        with stop_on_signals(self.stop):
+        batches = self.data.from_step(self.step)
+        with stop_on_signals(self):
             while not self._done(deadline):
-                real, real_labels = next(batches)
-                self._one_step(real, real_labels)
+                real, labels = next(batches)
+                self._accumulate(self.algorithm.step(real, labels, self.step))
                 self.step += 1
-                self._cadence()
-                if self.stop.get("rolled_back"):
-                    batches = s.batches.from_step(self.step)
-                    self.stop.pop("rolled_back")
-        self._finish()
-        reason = self.stop.get("signal") or ("time budget" if time.monotonic() >= deadline else "target reached")
-        hint = "; continue with --resume" if "signal" in self.stop else ""
-        s.progress(Progress("train", "end", self.step, s.target_steps,
-                            message=f"stopped at step {self.step} ({reason}); run folder: {s.run}{hint}"))
-        return {"step": self.step, "reason": reason, "skipped_d": self.skip.skipped}
+                self.nimg += len(real)
+                for hook in self.hooks:
+                    hook.on_step(self.view, self.actions)
+                if not self._cadence():
+                    batches = self.data.from_step(self.step)
+        return self._finish()
 
-    def _finish(self) -> None:
-        """Whatever the cadence left out at the last step: a record, a grid and a checkpoint."""
-        if self.count:
+    def _done(self, deadline: float) -> bool:
+        if self.stop_reason is None and self.should_stop is not None and self.should_stop():
+            self.stop_reason = "stop requested"
+        if self.stop_reason is None and time.monotonic() >= deadline:
+            self.stop_reason = "time budget"
+        if self.stop_reason is None and self.target_steps is not None and self.step >= self.target_steps:
+            self.stop_reason = "target reached"
+        return self.stop_reason is not None
+
+    def _finish(self) -> dict:
+        """What the cadence left out at the last step: a record (only for a run that is over), a grid and
+        a checkpoint. A run that will resume keeps its partial sums in the checkpoint instead of logging
+        them, so its records, and every decision made from them, match an uninterrupted run's."""
+        if self.counts and self.stop_reason not in self.RESUMABLE_STOPS:
             self._log()
-        if self.step % self.s.cfg.sample_every:
+        if self.step % self.cfg.sample_every:
             self.samples()
         if self.step != self.last_save:
             self.save()
+        hint = "; continue with --resume" if self.stop_reason in self.RESUMABLE_STOPS else ""
+        self.progress(Progress("train", "end", self.step, self.target_steps,
+                               message=f"stopped at step {self.step} ({self.stop_reason}); run folder: {self.run}{hint}"))
+        return {"step": self.step, "nimg": self.nimg, "reason": self.stop_reason,
+                "skipped_d": self.algorithm.skip.skipped}
 
-    def _done(self, deadline: float) -> bool:
-        target = self.s.target_steps
-        return ("signal" in self.stop or (target is not None and self.step >= target)
-                or time.monotonic() >= deadline)
-
-    def _one_step(self, real: torch.Tensor, real_labels: Optional[torch.Tensor]) -> None:
-        s, cfg = self.s, self.s.cfg
-        n = len(real)
-        z = torch.randn(n, cfg.z_dim, device=s.device)
-        fake_labels = torch.randint(0, s.num_classes, (n,), device=s.device) if s.num_classes else None
-        skip = self.skip.should_skip(self.last_d_loss)
-        stats = train_step(s.nets, real, real_labels, z, fake_labels, loss=cfg.loss,
-                           smoothing=cfg.label_smoothing, skip_d=skip, autocast=s.autocast())
-        if s.ema is not None:
-            s.ema.update(s.nets.G, self.step)
-        if self.skip.active:
-            self.last_d_loss = float(stats["d_loss"])
+    def _accumulate(self, stats: dict[str, torch.Tensor]) -> None:
         for key, value in stats.items():
             self.sums[key] = self.sums[key] + value if key in self.sums else value.clone()
-        self.count += 1
+            self.counts[key] = self.counts.get(key, 0) + 1
 
     # -- what happens every N steps --------------------------------------------------------------
-    def _cadence(self) -> None:
-        cfg, step = self.s.cfg, self.step
-        if step % cfg.log_every == 0:
-            self._log()
+    def _cadence(self) -> bool:
+        """Log, evaluate, draw samples, checkpoint; False when a rollback moved the clock back."""
+        cfg, step = self.cfg, self.step
+        if step % cfg.log_every == 0 and not self._log():
+            return False
         if step % (cfg.eval_every or cfg.checkpoint_every) == 0:
-            for hook in self.s.hooks:
-                hook.on_eval(self)
+            for hook in self.hooks:
+                hook.on_eval(self.view, self.actions)
         if step % cfg.sample_every == 0:
             self.samples()
         if step % cfg.checkpoint_every == 0:
             self.save()
+        return True
 
-    def _log(self) -> None:
-        s = self.s
-        means = {k: float(v) / self.count for k, v in self.sums.items()}
-        self.sums, self.count = {}, 0
+    def _means(self) -> dict[str, float]:
+        means = {k: float(v) / self.counts[k] for k, v in self.sums.items()}
+        self.sums, self.counts = {}, {}
+        return means
+
+    def _log(self) -> bool:
+        means = self._means()
         now = time.perf_counter()
-        t0, step0 = self.tick
-        self.tick = (now, self.step)
-        if self.guard.diverged(means["d_loss"], means["g_loss"]):
+        (t0, step0), self.tick = self.tick, (now, self.step)
+        if self.guard.diverged([means[s.key] for s in self.algorithm.stats if s.role == "loss" and s.key in means]):
             self.recover(means)
-            return
-        record = {"step": self.step, "epoch": round(self.step / s.batches.per_epoch, 3), "time": time.time(),
-                  "img_per_s": round((self.step - step0) * s.batches.batch_size / max(now - t0, 1e-9), 1),
-                  **{k: round(v, 5) for k, v in means.items()},
-                  "lr_g": train_state.current_lr(s.nets.opt_g), "lr_d": train_state.current_lr(s.nets.opt_d),
-                  "skipped_d": self.skip.skipped}
-        for hook in s.hooks:
-            hook.on_log(self, record)
+            return False
+        stats = {s.key: s for s in self.algorithm.stats}
+        rates = self.algorithm.learning_rates()
+        record = {"step": self.step, "nimg": self.nimg, "epoch": round(self.step / self.data.per_epoch, 3),
+                  "time": time.time(),
+                  "img_per_s": round((self.step - step0) * self.data.batch_size / max(now - t0, 1e-9), 1),
+                  **{k: round(v, stats[k].precision if k in stats else 5) for k, v in means.items()},
+                  **{f"lr_{name.lower()}": lr for name, lr in rates.items()},
+                  "skipped_d": self.algorithm.skip.skipped}
+        for hook in self.hooks:
+            hook.on_log(self.view, record, self.actions)
         self.log.metric(record)
-        shown = {"img/s": record["img_per_s"], "D": record["d_loss"], "G": record["g_loss"],
-                 "D(x)": record["d_real"], "D(G(z))": record["d_fake"]}
-        if self.skip.active:
-            shown["skipped D"] = self.skip.skipped
-        s.progress(Progress("train", "update", self.step, s.target_steps, values=shown))
+        shown = {"img/s": record["img_per_s"],
+                 **{s.label: record[s.key] for s in self.algorithm.stats if s.label and s.key in record}}
+        if self.algorithm.skip.active:
+            shown["skipped D"] = self.algorithm.skip.skipped
+        self.progress(Progress("train", "update", self.step, self.target_steps, values=shown))
+        return True
 
-    @torch.no_grad()
-    def generate(self, z: torch.Tensor, labels: Optional[torch.Tensor]) -> torch.Tensor:
-        gen = self.s.ema.model if self.s.ema is not None else self.s.nets.G
-        was_training = gen.training
-        gen.eval()
-        try:
-            with self.s.autocast():
-                return gen(z, labels).float()
-        finally:
-            gen.train(was_training)
+    def generate(self, z: torch.Tensor, labels: Optional[torch.Tensor], *, live: bool = False) -> torch.Tensor:
+        G = self.algorithm.live_generator() if live else self.algorithm.sampling_generator()
+        return generate(G, z, labels, placement=self.placement)
 
     def samples(self) -> None:
-        from ..report.plots import plot_losses
-
-        self.log.sample_grid(self.generate(self.s.fixed_z, self.s.fixed_labels), self.step)
+        path = self.log.sample_grid(self.generate(*self.fixed_latents), self.step)
         if self.log.records:
-            plot_losses(self.log.records, self.s.run / "losses.png")
+            plot_losses(self.log.records, self.run / "losses.png", self.log.events())
+        self.progress(Progress("train", "sample", self.step, self.target_steps, values={"path": str(path)}))
 
     # -- checkpoints and recovery ----------------------------------------------------------------
+    def stateful(self) -> dict:
+        objects = {"algorithm": self.algorithm, "guard": self.guard, "data": self.data, "loop": _PartialSums(self)}
+        objects.update({f"hook.{hook.name}": hook for hook in self.hooks})
+        return objects
+
     def save(self) -> None:
-        info = {"model": self.s.model_info, "config": _config_dict(self.s.cfg), "skipped_d": self.skip.skipped,
-                "skip_d_below": self.skip.threshold, "flip": self.s.batches.flip}
-        for hook in self.s.hooks:
-            info.update(hook.state())
-        tensors, info = train_state.capture(self.s.nets, self.s.ema, self.step, info)
-        ckpt.save(self.s.run, self.step, tensors, info)
+        tensors, info = train_state.capture(self.algorithm.modules, self.algorithm.optimizers, self.stateful())
+        info.update(format=FORMAT, model=self.spec.to_dict(), config=to_dict(self.cfg),
+                    clock={"step": self.step, "nimg": self.nimg})
+        ckpt.save(self.run, self.step, tensors, info)
         self.last_save = self.step
 
     def restore_latest(self) -> int:
-        pair = ckpt.load_latest(self.s.run)
+        pair = ckpt.load_latest(self.run)
         if pair is None:
             return self.step
         tensors, info = pair
-        self.step = train_state.restore(self.s.nets, self.s.ema, tensors, info)
-        self.skip.skipped = int(info.get("skipped_d", 0))
-        self.skip.threshold = info.get("skip_d_below", self.skip.threshold)
-        self.s.batches.flip = info.get("flip", self.s.batches.flip)
-        for hook in self.s.hooks:
-            hook.load_state(info)
+        if info.get("format") != FORMAT:
+            raise GanvasError(f"{self.run}: its checkpoints were written by ganvas 0.1; they still sample, "
+                              f"but training cannot resume them; start a new run with another --out or --force")
+        train_state.restore(self.algorithm.modules, self.algorithm.optimizers, self.stateful(), tensors, info)
+        self.step, self.nimg = int(info["clock"]["step"]), int(info["clock"]["nimg"])
         self.last_save = self.step
         return self.step
 
     def recover(self, means: dict) -> None:
         """Roll back to the last good checkpoint and halve both learning rates."""
         bad_step = self.step
-        if not self.s.cfg.recover:
-            raise GanvasError(f"losses diverged at step {bad_step} (D {means['d_loss']:.3g}, G {means['g_loss']:.3g}); "
-                              f"lower --lr-g/--lr-d, or leave --recover on to roll back automatically")
-        lr_g, lr_d = (train_state.current_lr(o) for o in (self.s.nets.opt_g, self.s.nets.opt_d))
+        losses = ", ".join(f"{s.label or s.key} {means[s.key]:.3g}" for s in self.algorithm.stats
+                           if s.role == "loss" and s.key in means)
+        if not self.cfg.recover:
+            raise GanvasError(f"losses diverged at step {bad_step} ({losses}); lower --lr-g/--lr-d, or leave "
+                              f"--recover on to roll back automatically")
+        rates = self.algorithm.learning_rates()
         step = self.restore_latest()
-        train_state.set_lr(self.s.nets.opt_g, 0.5 * lr_g)
-        train_state.set_lr(self.s.nets.opt_d, 0.5 * lr_d)
+        for name, lr in rates.items():
+            self.algorithm.set_learning_rate(name, 0.5 * lr)
         self.log.rewind(step)
         self.guard.reset()
-        self.last_d_loss = None
-        self.sums, self.count = {}, 0
-        self.stop["rolled_back"] = True
         self.tick = (time.perf_counter(), step)
-        message = (f"losses diverged at step {bad_step} (D {means['d_loss']:.3g}, G {means['g_loss']:.3g}); "
-                   f"rolled back to step {step} and halved both learning rates")
-        self.event("rollback", message, "a lower learning rate often brings convergence",
+        self.event("rollback", f"losses diverged at step {bad_step} ({losses}); rolled back to step {step} "
+                   "and halved both learning rates", "a lower learning rate often brings convergence",
                    {"lr_g_factor": 0.5, "lr_d_factor": 0.5})
         self.save()
 
     def event(self, name: str, message: str, remedy: str = "", action: Optional[dict] = None) -> None:
         self.log.event({"step": self.step, "event": name, "message": message, "remedy": remedy, "action": action})
-        self.s.progress(Progress("train", "note", self.step, message=f"[step {self.step}] {name}: {message}"))
+        self.progress(Progress("train", "note", self.step, message=f"[step {self.step}] {name}: {message}"))
 
 
-def _config_dict(cfg: TrainConfig) -> dict:
-    from ..config.fields import to_dict
+class _PartialSums:
+    """The statistics summed since the last record, so a stop between records loses none of them."""
 
-    return to_dict(cfg)
+    def __init__(self, loop: Loop):
+        self.loop = loop
+
+    def state_dict(self) -> dict:
+        return {"sums": {k: float(v) for k, v in self.loop.sums.items()}, "counts": dict(self.loop.counts)}
+
+    def load_state_dict(self, state: dict) -> None:
+        self.loop.sums = {k: torch.tensor(v, dtype=torch.float32) for k, v in state["sums"].items()}
+        self.loop.counts = {k: int(n) for k, n in state["counts"].items()}

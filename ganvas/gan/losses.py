@@ -1,10 +1,15 @@
 """The GAN losses on D's raw logits. D learns reals as 1 and fakes as 0; G aims for 1."""
 from __future__ import annotations
 
+from typing import Optional
+
 import torch
 import torch.nn.functional as F
 
-LOSSES = ("ns", "minimax", "hinge", "ls")
+LOSSES = ("ns", "minimax", "hinge", "ls", "rpgan")
+# Losses whose G term compares each fake with a real (the relativistic pairing GAN of Jolicoeur-Martineau,
+# as R3GAN uses it); their callers must pass D's logits on reals to g_loss too.
+PAIRED = ("rpgan",)
 
 
 def d_loss(real: torch.Tensor, fake: torch.Tensor, kind: str = "ns", smoothing: float = 0.0) -> torch.Tensor:
@@ -18,12 +23,18 @@ def d_loss(real: torch.Tensor, fake: torch.Tensor, kind: str = "ns", smoothing: 
         return F.relu(1.0 - real).mean() + F.relu(1.0 + fake).mean()
     if kind == "ls":
         return 0.5 * ((real - target).pow(2).mean() + fake.pow(2).mean())
+    if kind == "rpgan":
+        return F.softplus(-(real - fake)).mean()
     raise ValueError(f"unknown loss {kind!r}; choose one of {', '.join(LOSSES)}")
 
 
-def g_loss(fake: torch.Tensor, kind: str = "ns") -> torch.Tensor:
-    """Generator loss on D's logits for generated images."""
+def g_loss(fake: torch.Tensor, kind: str = "ns", real: Optional[torch.Tensor] = None) -> torch.Tensor:
+    """Generator loss on D's logits for generated images (and for reals, with a paired loss)."""
     fake = fake.float()
+    if kind == "rpgan":
+        if real is None:
+            raise ValueError("the rpgan loss pairs each fake with a real: pass D's logits on reals")
+        return F.softplus(-(fake - real.float())).mean()
     if kind == "ns":
         return F.softplus(-fake).mean()
     if kind == "minimax":

@@ -12,6 +12,7 @@ from ..config import TrainConfig
 from ..config.fields import from_dict, to_dict
 from ..errors import GanvasError
 from ..progress import Callback, Progress
+from . import presets
 from .runlog import RunLog, versions
 
 # What a resume may change: budgets, cadences, speed settings and the lesson's in-flight cures.
@@ -51,6 +52,14 @@ def validate(cfg: TrainConfig) -> None:
         raise GanvasError(f"--ema {cfg.ema}: use a decay in [0, 1), e.g. 0.999, or 0 to turn EMA off")
     if not 0 <= cfg.label_smoothing < 0.5:
         raise GanvasError(f"--label-smoothing {cfg.label_smoothing}: use a value in [0, 0.5), e.g. 0.1")
+    if cfg.r1_gamma is not None and cfg.r1_gamma < 0:
+        raise GanvasError(f"--r1-gamma {cfg.r1_gamma}: use 0 (off) or a positive weight, e.g. 0.1")
+    if cfg.r1_every < 1:
+        raise GanvasError(f"--r1-every {cfg.r1_every}: use 1 (every step) or more (lazy)")
+    if not 0 < cfg.ada_target < 1:
+        raise GanvasError(f"--ada-target {cfg.ada_target}: use a value in (0, 1), e.g. 0.6")
+    if cfg.beta1 is not None and not 0 <= cfg.beta1 < 1:
+        raise GanvasError(f"--beta1 {cfg.beta1}: use a value in [0, 1), e.g. 0.5 or 0")
 
 
 def _refuse_existing(run: Path, saved: dict) -> None:
@@ -112,6 +121,7 @@ def open_run(explicit: dict, *, resume: bool, force: bool, progress: Callback) -
     dataset = prepare(cfg.data, resolution=cfg.resolution, channels=cfg.channels, fit=cfg.fit,
                       data_root=cfg.data_root, progress=progress)
     cfg = dataclasses.replace(cfg, channels=int(dataset.images.shape[1]))
+    cfg = presets.resolve(cfg, len(dataset), builtin=bool(preset))
     if resuming and saved["dataset"]["fingerprint"] != dataset.fingerprint:
         raise GanvasError(f"{cfg.data}: differs from the images {run} was trained on; resume with the same "
                           f"images, or add --force to start a new run")

@@ -66,6 +66,9 @@ class RunLog:
     def event(self, record: dict) -> None:
         self._append(self.events_path, record)
 
+    def events(self) -> list[dict]:
+        return read_jsonl(self.events_path)
+
     @staticmethod
     def _append(path: Path, record: dict) -> None:
         with open(path, "a") as fh:

@@ -1,54 +1,93 @@
-"""The whole training state as checkpoint tensors + JSON, and back: exact resume depends on this."""
+"""The whole training state as checkpoint tensors + JSON, and back, by name: exact resume depends on it.
+
+Three kinds of state travel: modules (every tensor of their state_dict), optimisers (their slots keyed
+by parameter *name*, so adding a module never shifts anyone's state), and stateful objects whose
+`state_dict()` is plain JSON (skip-D memory, the divergence guard, the diagnostics, hooks). The global
+RNG travels too, which is why everything random in a step draws from it.
+"""
 from __future__ import annotations
 
-from typing import Any, Optional
+from typing import Any, Mapping
 
 import torch
 
 from .. import checkpoint as ckpt
-from .ema import EMA
-from .step import Nets
+from ..errors import GanvasError
 
 
-def capture(nets: Nets, ema: Optional[EMA], step: int, info: dict[str, Any]) -> tuple[dict, dict]:
-    tensors = {**ckpt.module_tensors("G", nets.G), **ckpt.module_tensors("D", nets.D)}
-    if ema is not None:
-        tensors.update(ckpt.module_tensors("ema", ema.model))
-    opt_g, opt_g_info = ckpt.flatten_optimizer("opt_g", nets.opt_g.state_dict())
-    opt_d, opt_d_info = ckpt.flatten_optimizer("opt_d", nets.opt_d.state_dict())
-    tensors.update(opt_g)
-    tensors.update(opt_d)
+def parameter_names(modules: Mapping[str, torch.nn.Module]) -> dict[int, str]:
+    names: dict[int, str] = {}
+    for prefix, module in modules.items():
+        for name, param in module.named_parameters():
+            names.setdefault(id(param), f"{prefix}.{name}")
+    return names
+
+
+def _ordered_params(optimizer: torch.optim.Optimizer) -> list[torch.nn.Parameter]:
+    # state_dict() numbers parameters in this order, across groups.
+    return [p for group in optimizer.param_groups for p in group["params"]]
+
+
+def optimizer_tensors(prefix: str, optimizer: torch.optim.Optimizer, names: dict[int, str]) -> tuple[dict, dict]:
+    state = optimizer.state_dict()
+    by_index = [names[id(p)] for p in _ordered_params(optimizer)]
+    tensors, scalars = {}, {}
+    for index, slots in state["state"].items():
+        for slot, value in slots.items():
+            key = f"{prefix}.{by_index[index]}.{slot}"
+            (tensors if torch.is_tensor(value) else scalars)[key] = value
+    groups = [dict(g, params=[by_index[i] for i in g["params"]]) for g in state["param_groups"]]
+    return tensors, {"param_groups": groups, "scalars": scalars}
+
+
+def load_optimizer(prefix: str, optimizer: torch.optim.Optimizer, names: dict[int, str], tensors: dict,
+                   info: dict) -> None:
+    index_of = {names[id(p)]: i for i, p in enumerate(_ordered_params(optimizer))}
+    state: dict[int, dict] = {}
+    for key, value in [*tensors.items(), *info["scalars"].items()]:
+        if key.startswith(prefix + "."):
+            name, slot = key[len(prefix) + 1:].rsplit(".", 1)
+            state.setdefault(_index(index_of, name, prefix), {})[slot] = value
+    groups = [dict(g, params=[_index(index_of, n, prefix) for n in g["params"]]) for g in info["param_groups"]]
+    optimizer.load_state_dict({"state": state, "param_groups": groups})
+
+
+def _index(index_of: dict[str, int], name: str, prefix: str) -> int:
+    if name not in index_of:
+        raise GanvasError(f"checkpoint's {prefix} holds state for {name}, which this network does not have")
+    return index_of[name]
+
+
+def capture(modules: Mapping[str, torch.nn.Module], optimizers: Mapping[str, torch.optim.Optimizer],
+            stateful: Mapping[str, Any]) -> tuple[dict, dict]:
+    tensors: dict[str, torch.Tensor] = {}
+    for prefix, module in modules.items():
+        tensors.update(ckpt.module_tensors(prefix, module))
+    names = parameter_names(modules)
+    optimizer_info = {}
+    for prefix, optimizer in optimizers.items():
+        slots, optimizer_info[prefix] = optimizer_tensors(prefix, optimizer, names)
+        tensors.update(slots)
     tensors["rng.cpu"] = torch.get_rng_state()
     if torch.cuda.is_available():
-        for i, state in enumerate(torch.cuda.get_rng_state_all()):
-            tensors[f"rng.cuda{i}"] = state
-    return tensors, dict(info, step=step, opt_g=opt_g_info, opt_d=opt_d_info)
+        for i, rng in enumerate(torch.cuda.get_rng_state_all()):
+            tensors[f"rng.cuda{i}"] = rng
+    info = {"optimizers": optimizer_info, "state": {name: obj.state_dict() for name, obj in stateful.items()}}
+    return tensors, info
 
 
-def restore(nets: Nets, ema: Optional[EMA], tensors: dict, info: dict) -> int:
-    """Load a checkpoint into live objects; returns its step."""
-    nets.G.load_state_dict(ckpt.module_state("G", tensors))
-    nets.D.load_state_dict(ckpt.module_state("D", tensors))
-    if ema is not None:
-        ema.model.load_state_dict(ckpt.module_state("ema", tensors))
-    nets.opt_g.load_state_dict(ckpt.unflatten_optimizer("opt_g", tensors, info["opt_g"]))
-    nets.opt_d.load_state_dict(ckpt.unflatten_optimizer("opt_d", tensors, info["opt_d"]))
+def restore(modules: Mapping[str, torch.nn.Module], optimizers: Mapping[str, torch.optim.Optimizer],
+            stateful: Mapping[str, Any], tensors: dict, info: dict) -> None:
+    for prefix, module in modules.items():
+        module.load_state_dict(ckpt.module_state(prefix, tensors))
+    names = parameter_names(modules)
+    for prefix, optimizer in optimizers.items():
+        load_optimizer(prefix, optimizer, names, tensors, info["optimizers"][prefix])
+    saved = info.get("state", {})
+    for name, obj in stateful.items():
+        if name in saved:
+            obj.load_state_dict(saved[name])
     torch.set_rng_state(tensors["rng.cpu"])
     cuda_states = [tensors[k] for k in sorted(tensors) if k.startswith("rng.cuda")]
     if cuda_states and torch.cuda.is_available():
         torch.cuda.set_rng_state_all(cuda_states[: torch.cuda.device_count()])
-    return int(info["step"])
-
-
-def scale_lr(optimizer: torch.optim.Optimizer, factor: float) -> None:
-    for group in optimizer.param_groups:
-        group["lr"] *= factor
-
-
-def set_lr(optimizer: torch.optim.Optimizer, lr: float) -> None:
-    for group in optimizer.param_groups:
-        group["lr"] = lr
-
-
-def current_lr(optimizer: torch.optim.Optimizer) -> float:
-    return float(optimizer.param_groups[0]["lr"])

@@ -9,12 +9,14 @@ from .hooks import Hook
 
 
 class TensorBoard(Hook):
+    name = "tensorboard"
+
     def __init__(self, writer):
         self.writer = writer
 
-    def on_log(self, loop, record: dict) -> None:
+    def on_log(self, run, record: dict, act) -> None:
         for key, value in record.items():
-            if key not in ("step", "time") and isinstance(value, (int, float)):
+            if key not in ("step", "time") and isinstance(value, (int, float)) and not isinstance(value, bool):
                 self.writer.add_scalar(key, value, record["step"])
         self.writer.flush()
 

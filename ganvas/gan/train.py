@@ -2,38 +2,43 @@
 from __future__ import annotations
 
 import dataclasses
-from pathlib import Path
-from typing import Any, Optional
+from typing import Any, Callable, Iterable, Optional
 
 from ..config import TrainConfig
+from ..device import process_scope
 from ..progress import Callback, Progress, silent
+from .hooks import Hook
 from .runfolder import open_run
 
 
 def train(config: Optional[TrainConfig] = None, *, resume: bool = False, force: bool = False,
+          hooks: Iterable[Hook] = (), should_stop: Optional[Callable[[], bool]] = None,
           progress: Callback = silent, **options: Any) -> dict:
     """Train a GAN. Give a TrainConfig, or its fields as keyword arguments (`data`, `out`, `steps`, ...).
 
     resume continues the run folder to its target; force starts a new run in a folder that holds
-    another one. Returns a summary: the final step and why the run stopped.
+    another one. `hooks` watch the run (see ganvas.gan.hooks); `should_stop`, polled after every step
+    (from any thread), ends the run cleanly with a checkpoint that --resume continues. Returns a
+    summary: the final step and why the run stopped.
     """
-    from .build import build_setup
-    from .loop import Loop
+    from .build import build_loop
 
     explicit = dict(options)
     if config is not None:
         explicit = {**_non_default(config), **explicit}
     opened = open_run(explicit, resume=resume, force=force, progress=progress)
-    setup = build_setup(opened.config, opened.dataset, opened.run, progress)
-    loop = Loop(setup, opened.log, start_step=0)
-    if opened.resuming:
-        step = loop.restore_latest()
-        _apply_changed_lrs(setup, opened.changed)
-        opened.log.rewind(step)
-        progress(Progress("train", "note", step, message=f"resuming {opened.run} from step {step}"))
-    else:
-        loop.save()  # a step-0 checkpoint, so even the first divergence has something to roll back to
-    return loop.run()
+    cfg = opened.config
+    with process_scope(threads=cfg.threads, deterministic=cfg.deterministic, seed=cfg.seed):
+        loop = build_loop(cfg, opened.dataset, opened.run, opened.log, progress, hooks=tuple(hooks),
+                          should_stop=should_stop)
+        if opened.resuming:
+            step = loop.restore_latest()
+            _apply_resumed_changes(loop, opened.changed)
+            opened.log.rewind(step)
+            progress(Progress("train", "note", step, message=f"resuming {opened.run} from step {step}"))
+        else:
+            loop.save()  # a step-0 checkpoint, so even the first divergence has something to roll back to
+        return loop.run_to_end()
 
 
 def _non_default(config: TrainConfig) -> dict:
@@ -42,12 +47,11 @@ def _non_default(config: TrainConfig) -> dict:
             if getattr(config, f.name) != getattr(defaults, f.name) or f.name in ("data", "out")}
 
 
-def _apply_changed_lrs(setup, changed: dict) -> None:
-    # Dropping the LR of a run that will not converge is one of the lesson's cures, so a resume
-    # may change it; everything else that shapes the run must match (checked in runfolder).
-    from .state import set_lr
-
-    if "lr_g" in changed:
-        set_lr(setup.nets.opt_g, changed["lr_g"])
-    if "lr_d" in changed:
-        set_lr(setup.nets.opt_d, changed["lr_d"])
+def _apply_resumed_changes(loop, changed: dict) -> None:
+    # The checkpoint restores the state the run had; what the user changed on resuming (the lesson's
+    # sudden LR drop, a skip threshold) must win over it. Budgets and cadences are read from the config.
+    for key, name in (("lr_g", "G"), ("lr_d", "D")):
+        if key in changed:
+            loop.algorithm.set_learning_rate(name, changed[key])
+    if "skip_d_below" in changed:
+        loop.algorithm.skip.threshold = changed["skip_d_below"]

@@ -17,7 +17,7 @@ from ..io import atomic_write_bytes
 from ..metrics.diagnostics import warmup_steps
 from ..metrics.remedies import ALARMS
 from ..progress import Callback, Progress, silent
-from . import plots
+from .. import plots
 
 MAX_SAMPLE_GRIDS = 8      # enough to see a run develop; the page stays a few MB at most
 MAX_GRID_SIDE = 512       # px; sample grids are shrunk to this before inlining

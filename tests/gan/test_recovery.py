@@ -5,48 +5,60 @@ import pytest
 import torch
 
 from ganvas.errors import GanvasError
-
-import ganvas.gan.loop as loop_module
+from ganvas.gan.classic import ClassicGAN
 from ganvas.gan.train import train
+from tests.gan.helpers import TINY_RUN
 
-TINY = dict(data="shapes", resolution=16, width=8, batch_size=16, log_every=10, sample_every=1000,
-            checkpoint_every=20, eval_every=1000, tensorboard=False, threads=1)
+
+def _poison(monkeypatch, at_steps, key="d_loss", value=float("nan"), once=True):
+    real_step = ClassicGAN.step
+    done = set()
+
+    def poisoned(self, real, labels, step):
+        stats = real_step(self, real, labels, step)
+        if step in at_steps and not (once and step in done):
+            done.add(step)
+            stats[key] = torch.tensor(value)
+        return stats
+
+    monkeypatch.setattr(ClassicGAN, "step", poisoned)
+
+
+def _jsonl(path):
+    return [json.loads(line) for line in path.read_text().splitlines()]
 
 
 def test_nan_losses_roll_back_and_halve_the_learning_rates(tmp_path, monkeypatch):
-    real_step = loop_module.train_step
-    calls = {"n": 0}
-
-    def poisoned(*args, **kwargs):
-        calls["n"] += 1
-        stats = real_step(*args, **kwargs)
-        if calls["n"] == 35:  # once, between the checkpoints at 20 and 40
-            stats["d_loss"] = torch.tensor(float("nan"))
-        return stats
-
-    monkeypatch.setattr(loop_module, "train_step", poisoned)
-    summary = train(out=str(tmp_path / "run"), steps=60, lr_g=2e-4, lr_d=4e-4, **TINY)
+    _poison(monkeypatch, {35})  # once, between the checkpoints at 20 and 40
+    summary = train(out=str(tmp_path / "run"), steps=60, lr_g=2e-4, lr_d=4e-4, **TINY_RUN)
     assert summary["step"] == 60
 
-    events = [json.loads(line) for line in (tmp_path / "run" / "events.jsonl").read_text().splitlines()]
-    rollbacks = [e for e in events if e["event"] == "rollback"]
+    rollbacks = [e for e in _jsonl(tmp_path / "run" / "events.jsonl") if e["event"] == "rollback"]
     assert len(rollbacks) == 1 and "rolled back to step 20" in rollbacks[0]["message"]
-    records = [json.loads(line) for line in (tmp_path / "run" / "metrics.jsonl").read_text().splitlines()]
-    losses = [r for r in records if "lr_g" in r]
+    losses = [r for r in _jsonl(tmp_path / "run" / "metrics.jsonl") if "lr_g" in r]
     assert [r["step"] for r in losses] == [10, 20, 30, 40, 50, 60]  # the diverged interval was not logged
     assert losses[-1]["lr_g"] == 1e-4 and losses[-1]["lr_d"] == 2e-4
     assert all(r["d_loss"] == r["d_loss"] for r in losses)  # no NaN left in the log
     assert all(r["img_per_s"] > 0 for r in losses)
 
 
+def test_a_rollback_on_a_cadence_step_repeats_no_evaluation_grid_or_checkpoint(tmp_path, monkeypatch):
+    saves, grids = [], []
+    import ganvas.gan.loop as loop_module
+
+    real_save, real_samples = loop_module.Loop.save, loop_module.Loop.samples
+    monkeypatch.setattr(loop_module.Loop, "save", lambda self: (saves.append(self.step), real_save(self))[1])
+    monkeypatch.setattr(loop_module.Loop, "samples", lambda self: (grids.append(self.step), real_samples(self))[1])
+    _poison(monkeypatch, {39})  # the record at step 40 diverges: 40 is also an eval, grid and checkpoint step
+    options = dict(TINY_RUN, eval_every=20, sample_every=20)
+    train(out=str(tmp_path / "run"), steps=60, **options)
+    evals = [r["step"] for r in _jsonl(tmp_path / "run" / "metrics.jsonl") if "eval" in r]
+    assert evals == [20, 40, 60]
+    assert grids == [20, 40, 60]
+    assert saves == [0, 20, 20, 40, 60]  # the rollback re-saves the step it returned to, with the halved LRs
+
+
 def test_recovery_can_be_turned_off(tmp_path, monkeypatch):
-    real_step = loop_module.train_step
-
-    def poisoned(*args, **kwargs):
-        stats = real_step(*args, **kwargs)
-        stats["g_loss"] = torch.tensor(float("inf"))
-        return stats
-
-    monkeypatch.setattr(loop_module, "train_step", poisoned)
+    _poison(monkeypatch, set(range(100)), key="g_loss", value=float("inf"), once=False)
     with pytest.raises(GanvasError, match="diverged at step 10"):
-        train(out=str(tmp_path / "run"), steps=20, recover=False, **TINY)
+        train(out=str(tmp_path / "run"), steps=20, recover=False, **TINY_RUN)

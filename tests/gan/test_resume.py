@@ -1,4 +1,6 @@
-"""Exact resume: a run killed with SIGKILL and resumed ends bit-identical to an uninterrupted one."""
+"""Exact resume: a run killed with SIGKILL and resumed ends bit-identical to an uninterrupted one,
+with every stateful option switched on in turn."""
+import json
 import os
 import signal
 import subprocess
@@ -11,18 +13,29 @@ import torch
 from ganvas import checkpoint as ckpt
 
 TINY = ["--resolution", "16", "--width", "8", "--batch-size", "16", "--deterministic", "--precision", "fp32",
-        "--checkpoint-every", "100", "--log-every", "25", "--sample-every", "100", "--steps", "600",
-        "--threads", "1", "--no-tensorboard"]
+        "--log-every", "25", "--sample-every", "100", "--threads", "1", "--no-tensorboard"]
+
+# name: (extra flags, total steps, checkpoint interval, step after which the kill happens)
+CASES = {
+    "plain": ([], 400, 100, 200),
+    "skip-d": (["--skip-d-below", "1.2"], 400, 100, 200),
+    "ada": (["--augment", "ada", "--ada-kimg", "2"], 400, 100, 200),
+    "diffaugment+r1": (["--augment", "diffaugment", "--r1-gamma", "1", "--r1-every", "4"], 400, 100, 200),
+    "rpgan": (["--loss", "rpgan", "--r1-gamma", "0.5", "--r1-every", "1"], 300, 100, 100),
+    # D with 20x G's learning rate overpowers G at once; the diagnostics act on it after the kill.
+    "auto-stabilize": (["--auto-stabilize", "--lr-d", "2e-3", "--lr-g", "1e-4", "--beta1", "0.5"], 900, 150, 450),
+}
 
 
-def _train(out, *extra, wait=True):
-    cmd = [sys.executable, "-m", "ganvas", "train", "shapes", "--out", str(out), *TINY, *extra]
+def _train(out, flags, steps, every, wait=True):
+    cmd = [sys.executable, "-m", "ganvas", "train", "shapes", "--out", str(out), *TINY, "--steps", str(steps),
+           "--checkpoint-every", str(every), *flags]
     if wait:
-        return subprocess.run(cmd, capture_output=True, text=True, timeout=300)
+        return subprocess.run(cmd, capture_output=True, text=True, timeout=600)
     return subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 
-def _wait_for(path, proc, timeout=120):
+def _wait_for(path, proc, timeout=300):
     deadline = time.monotonic() + timeout
     while not path.exists():
         assert proc.poll() is None, "training ended before it could be killed"
@@ -30,24 +43,34 @@ def _wait_for(path, proc, timeout=120):
         time.sleep(0.05)
 
 
+def _assert_same_state(a_run, b_run):
+    a, info_a = ckpt.load_latest(a_run)
+    b, info_b = ckpt.load_latest(b_run)
+    assert info_a["step"] == info_b["step"]
+    assert set(a) == set(b)
+    different = [k for k in a if not torch.equal(a[k], b[k])]
+    assert not different, different[:5]
+    assert info_a["state"] == info_b["state"]
+
+
 @pytest.mark.slow
-def test_sigkill_then_resume_is_bit_identical(tmp_path):
-    whole = _train(tmp_path / "whole")
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_sigkill_then_resume_is_bit_identical(tmp_path, case):
+    flags, steps, every, kill_after = CASES[case]
+    whole = _train(tmp_path / "whole", flags, steps, every)
     assert whole.returncode == 0, whole.stderr
 
-    proc = _train(tmp_path / "killed", wait=False)
-    _wait_for(tmp_path / "killed" / "checkpoints" / "step-0000200.json", proc)
+    proc = _train(tmp_path / "killed", flags, steps, every, wait=False)
+    _wait_for(tmp_path / "killed" / "checkpoints" / f"step-{kill_after:07d}.json", proc)
     os.kill(proc.pid, signal.SIGKILL)
     assert proc.wait() == -signal.SIGKILL
     _, info = ckpt.load_latest(tmp_path / "killed")
-    assert 200 <= info["step"] < 600
+    assert kill_after <= info["step"] < steps
 
-    resumed = _train(tmp_path / "killed", "--resume")
+    resumed = _train(tmp_path / "killed", flags + ["--resume"], steps, every)
     assert resumed.returncode == 0, resumed.stderr
-    a, info_a = ckpt.load_latest(tmp_path / "whole")
-    b, info_b = ckpt.load_latest(tmp_path / "killed")
-    assert info_a["step"] == info_b["step"] == 600
-    weights = [k for k in a if k.split(".")[0] in ("G", "D", "ema", "opt_g", "opt_d")]
-    assert weights and set(weights) <= set(b)
-    for key in weights:
-        assert torch.equal(a[key], b[key]), key
+    _assert_same_state(tmp_path / "whole", tmp_path / "killed")
+    if case == "auto-stabilize":
+        events = [json.loads(x) for x in (tmp_path / "whole" / "events.jsonl").read_text().splitlines()]
+        acted = [e for e in events if e.get("action") and e["step"] > info["step"]]
+        assert acted, "the diagnostics must act after the kill point for this case to test anything"

@@ -14,7 +14,7 @@ from typing import Iterable, Optional
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
-from ..io import atomic_write_bytes
+from .io import atomic_write_bytes
 
 MAX_POINTS = 2000  # more points than pixels only costs time
 _EVENT_COLOURS = {"mode_collapse": "tab:purple", "d_overpowering": "tab:red", "divergence": "black",
