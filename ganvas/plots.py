@@ -112,7 +112,7 @@ def _png(fig: Figure) -> bytes:
 
 
 def losses_png(records: list[dict], events: Iterable[dict] = ()) -> bytes:
-    """PNG bytes: D and G losses, D(x) and D(G(z)), and eval metrics when present, against step."""
+    """PNG bytes: D and G losses, D(x) and D(G(z)) (with ADA's p when augmenting), and eval metrics."""
     train = train_records(records)
     series = eval_series(records)
     panels = 3 if series else 2
@@ -122,8 +122,10 @@ def losses_png(records: list[dict], events: Iterable[dict] = ()) -> bytes:
         axes[0].text(0.5, 0.5, "no loss records yet", ha="center", va="center", transform=axes[0].transAxes)
     axes[0].set_ylabel("loss")
     # D(x) lives near the top and D(G(z)) near the bottom, so the middle is the free place for a legend.
-    _curves(axes[1], train, {"d_real": "D(x)", "d_fake": "D(G(z))"}, smooth=True, legend="center right")
-    axes[1].set_ylabel("D's output")
+    # ADA's p shares the 0..1 axis: it rises exactly when D(x) runs away from D(G(z)).
+    _curves(axes[1], train, {"d_real": "D(x)", "d_fake": "D(G(z))", "augment_p": "augment p"}, smooth=True,
+            legend="center right")
+    axes[1].set_ylabel("D's output, p")
     axes[1].set_ylim(-0.02, 1.02)
     if series:
         _eval_panel(axes[2], series)
