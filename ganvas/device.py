@@ -4,6 +4,7 @@ from __future__ import annotations
 import contextlib
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Iterator, Optional
 
 import torch
 
@@ -45,6 +46,18 @@ def autocast(device: torch.device, bf16: bool) -> contextlib.AbstractContextMana
     if not bf16:
         return contextlib.nullcontext()
     return torch.autocast(device.type, dtype=torch.bfloat16)
+
+
+@contextlib.contextmanager
+def threads(count: Optional[int]) -> Iterator[None]:
+    """Use `count` CPU threads inside the block (None or 0: PyTorch's choice), then restore the previous count."""
+    before = torch.get_num_threads()
+    if count:
+        torch.set_num_threads(count)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(before)
 
 
 def set_determinism(deterministic: bool, seed: int) -> None:
