@@ -1,7 +1,8 @@
 """ganvas: train GANs on your own images and repaint photos with neural style transfer."""
 from .errors import GanvasError
 
-__all__ = ["GanvasError", "train", "sample", "interpolate", "export", "evaluate", "report", "stylize"]
+__all__ = ["GanvasError", "train", "sample", "interpolate", "export", "evaluate", "report", "stylize",
+           "stylize_to_file"]
 __version__ = "0.1.0"
 
 

@@ -2,7 +2,11 @@
 
 A checkpoint is a pair `checkpoints/step-NNNNNNN.safetensors` + `.json`. The tensor file is written
 first; the JSON, which records the tensor file's sha256, is the commit marker. Loading takes the newest
-pair whose hash matches, so a kill in the middle of a save falls back to the previous good one.
+pair whose hash matches and whose tensors safetensors reads, so a kill in the middle of a save (or a
+damaged or replaced file) falls back to the previous good one. Nothing in a checkpoint is ever
+unpickled or run: the tensors are raw bytes with a JSON header, the rest is plain JSON.
+
+This module stores pairs of anything; what a GAN run keeps in them is read by `ganvas.runs`.
 """
 from __future__ import annotations
 
@@ -12,6 +16,7 @@ from pathlib import Path
 from typing import Any, Optional
 
 import torch
+from safetensors import SafetensorError
 from safetensors.torch import load as load_tensors
 from safetensors.torch import save as save_tensors
 
@@ -69,24 +74,59 @@ def _prune(folder: Path) -> None:
         orphan.unlink(missing_ok=True)
 
 
-def _read_pair(meta_path: Path) -> Optional[tuple[dict, dict]]:
+class Damaged(Exception):
+    """One checkpoint pair that cannot be used; the message names the file and the problem."""
+
+
+def _read_pair(meta_path: Path) -> tuple[dict, dict]:
+    """(tensors, info) of one pair, or Damaged saying which file is wrong and how."""
     try:
-        info = json.loads(meta_path.read_text())
-        blob = (meta_path.parent / info["tensors"]).read_bytes()
-    except (OSError, ValueError, KeyError):
-        return None
-    if hashlib.sha256(blob).hexdigest() != info.get("sha256"):
-        return None
-    return load_tensors(blob), info
+        info = json.loads(meta_path.read_text(encoding="utf-8"))
+    except (OSError, ValueError, RecursionError) as exc:
+        raise Damaged(f"{meta_path}: unreadable ({_why(exc)})") from None
+    if not isinstance(info, dict):
+        raise Damaged(f"{meta_path}: not a checkpoint record (a JSON {type(info).__name__}, not an object)")
+    name, digest = info.get("tensors"), info.get("sha256")
+    # The tensor file is named, never located: a record cannot point outside its own folder.
+    if not isinstance(name, str) or not name or Path(name).name != name or name.startswith("."):
+        raise Damaged(f"{meta_path}: names no tensor file beside it (\"tensors\": {json.dumps(name)})")
+    if not isinstance(digest, str):
+        raise Damaged(f"{meta_path}: records no sha256 of its tensor file")
+    tensor_path = meta_path.parent / name
+    try:
+        blob = tensor_path.read_bytes()
+    except OSError as exc:
+        raise Damaged(f"{tensor_path}: unreadable ({_why(exc)})") from None
+    if hashlib.sha256(blob).hexdigest() != digest:
+        raise Damaged(f"{tensor_path}: does not match the sha256 in {meta_path.name} (truncated or changed)")
+    try:
+        tensors = load_tensors(blob)
+    except (SafetensorError, ValueError, TypeError, OverflowError) as exc:
+        raise Damaged(f"{tensor_path}: not a safetensors file ({_why(exc)})") from None
+    return tensors, info
+
+
+def _why(exc: BaseException) -> str:
+    text = getattr(exc, "strerror", None) or str(exc) or type(exc).__name__
+    return text.splitlines()[0] if text.strip() else type(exc).__name__
 
 
 def load_latest(run: str | Path) -> Optional[tuple[dict, dict]]:
-    """The newest intact checkpoint as (tensors, info), or None when the run has none."""
+    """The newest intact checkpoint as (tensors, info), or None when the run has none.
+
+    A damaged pair is passed over for the one before it. When every pair is damaged this raises a
+    GanvasError naming the newest one and its problem, rather than starting over silently.
+    """
+    problems = []
     for meta_path in sorted(_folder(run).glob("step-*.json"), reverse=True):
-        pair = _read_pair(meta_path)
-        if pair is not None:
-            return pair
-    return None
+        try:
+            return _read_pair(meta_path)
+        except Damaged as exc:
+            problems.append(str(exc))
+    if not problems:
+        return None
+    others = f" (and {len(problems) - 1} older checkpoint(s) are damaged too)" if len(problems) > 1 else ""
+    raise GanvasError(f"{problems[0]}{others}; no intact checkpoint is left to load")
 
 
 def module_tensors(prefix: str, module: torch.nn.Module) -> dict[str, torch.Tensor]:
@@ -95,22 +135,3 @@ def module_tensors(prefix: str, module: torch.nn.Module) -> dict[str, torch.Tens
 
 def module_state(prefix: str, tensors: dict) -> dict[str, torch.Tensor]:
     return {k[len(prefix) + 1:]: v for k, v in tensors.items() if k.startswith(prefix + ".")}
-
-
-def load_generator(run: str | Path, which: str = "ema") -> tuple[torch.nn.Module, dict]:
-    """The run's generator in eval mode, and what it needs: z_dim, num_classes, channels, resolution, classes."""
-    from .models import build_generator
-
-    run = Path(run)
-    if not (run / "run.json").exists():
-        raise GanvasError(f"{run}: not a ganvas run folder (no run.json); give the --out folder of `ganvas train`")
-    pair = load_latest(run)
-    if pair is None:
-        raise GanvasError(f"{run}: has no intact checkpoint yet; train longer or pass --checkpoint-every")
-    tensors, info = pair
-    meta = dict(info["model"], config=info.get("config", {}))
-    gen = build_generator(meta["arch"], z_dim=meta["z_dim"], resolution=meta["resolution"],
-                          channels=meta["channels"], width=meta["width"], num_classes=meta["num_classes"])
-    prefix = "ema" if which == "ema" and any(k.startswith("ema.") for k in tensors) else "G"
-    gen.load_state_dict(module_state(prefix, tensors))
-    return gen.eval(), meta

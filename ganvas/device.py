@@ -4,7 +4,7 @@ from __future__ import annotations
 import contextlib
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Optional
+from typing import Iterator, Optional
 
 import torch
 
@@ -48,6 +48,18 @@ def autocast(device: torch.device, bf16: bool) -> contextlib.AbstractContextMana
     return torch.autocast(device.type, dtype=torch.bfloat16)
 
 
+@contextlib.contextmanager
+def threads(count: Optional[int]) -> Iterator[None]:
+    """Use `count` CPU threads inside the block (None or 0: PyTorch's choice), then restore the previous count."""
+    before = torch.get_num_threads()
+    if count:
+        torch.set_num_threads(count)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(before)
+
+
 def set_determinism(deterministic: bool, seed: int) -> None:
     torch.manual_seed(seed)
     if deterministic:
@@ -89,24 +101,21 @@ class Placement:
 
 
 @contextlib.contextmanager
-def process_scope(*, threads: Optional[int], deterministic: bool, seed: int):
+def process_scope(*, thread_count: Optional[int], deterministic: bool, seed: int) -> Iterator[None]:
     """Set the process-wide torch state a run needs, and give the caller's back when it ends.
 
     A notebook or a web server that calls `train` keeps its own thread count, determinism flags and
-    random stream afterwards, as `stylize` already guarantees for its threads.
+    random stream afterwards.
     """
-    saved_threads = torch.get_num_threads()
     saved_flags = (torch.are_deterministic_algorithms_enabled(),
                    torch.is_deterministic_algorithms_warn_only_enabled(), torch.backends.cudnn.benchmark)
     saved_rng = torch.get_rng_state()
     saved_cuda_rng = torch.cuda.get_rng_state_all() if torch.cuda.is_available() else None
     try:
-        if threads:
-            torch.set_num_threads(threads)
-        set_determinism(deterministic, seed)
-        yield
+        with threads(thread_count):
+            set_determinism(deterministic, seed)
+            yield
     finally:
-        torch.set_num_threads(saved_threads)
         torch.use_deterministic_algorithms(saved_flags[0], warn_only=saved_flags[1])
         torch.backends.cudnn.benchmark = saved_flags[2]
         torch.set_rng_state(saved_rng)

@@ -1,17 +1,24 @@
 """Draw from a trained run: sample PNGs, latent walks, exported generators.
 
-Each public function loads the run's EMA generator and hands it to a helper taking `(G, meta)`, so
-the helpers work on any generator built by ganvas.models. Torch is imported inside the functions to
-keep `ganvas --help` quick, since the CLI reads these signatures for its defaults.
+Each public function loads the run's EMA generator (`ganvas.runs.load_generator`) and hands it with
+its ModelSpec to a helper taking `(G, spec)`, so the helpers work on any generator built by
+ganvas.models. Every image is made by `models.invoke.generate` from latents drawn by
+`models.latent.LatentSampler`: the same path the training loop's sample grids and the evaluation
+take. Torch is imported inside the functions to keep `ganvas --help` quick, since the CLI reads these
+signatures for its defaults.
 """
 from __future__ import annotations
 
 import math
 from pathlib import Path
-from typing import Optional, Sequence, Union
+from typing import TYPE_CHECKING, Optional, Sequence, Union
 
 from .errors import GanvasError
-from .progress import Callback, Progress, silent
+from .progress import Callback, silent
+
+if TYPE_CHECKING:
+    from .device import Placement
+    from .models.spec import ModelSpec
 
 EXPORT_FORMATS = ("onnx", "torchscript")
 EXPORT_SUFFIX = {"onnx": ".onnx", "torchscript": ".pt"}
@@ -19,7 +26,6 @@ VIDEO_SUFFIXES = (".gif", ".mp4")
 OTHER_IMAGE_SUFFIXES = (".jpg", ".jpeg", ".webp", ".gif", ".bmp", ".tif", ".tiff")
 MARK = "ganvas"  # written into every PNG and GIF we make, so a rerun may replace them and nothing else
 FOLDER_MARK = ".ganvas-sample"  # a folder holding this was filled by `ganvas sample`
-BATCH = 64
 MAX_COLUMNS = 16
 
 Labels = Optional[Sequence[Union[int, str]]]
@@ -31,13 +37,13 @@ def sample(run, n: int = 64, out="samples", grid: bool = False, seed: int = 0,
     """Write `n` generated images from `run` as PNGs in folder `out`, or one grid PNG when `grid`.
 
     `out` may also name a .png file when `grid` is set. Conditional runs draw the classes in `labels`
-    (names or indices) in turn, every class by default. The same seed gives the same images.
+    (names or indices) in turn, every class by default. The same seed gives the same images on the
+    same machine; where the hardware has bf16 arithmetic the generator runs in bf16.
     """
-    from .checkpoint import load_generator
-
-    G, meta = load_generator(run)
-    images = render(G, meta, n=n, seed=seed, truncation=truncation, labels=labels, progress=progress)
-    return write_samples(images, out, grid=grid, seed=seed, nrow=class_columns(meta, labels, n))
+    G, spec, placement = _placed_generator(run)
+    images = render(G, spec, n=n, seed=seed, truncation=truncation, labels=labels, placement=placement,
+                    progress=progress)
+    return write_samples(images, out, grid=grid, seed=seed, nrow=class_columns(spec, labels, n))
 
 
 def interpolate(run, out="walk.gif", keys: int = 6, frames: int = 24, seed: int = 0, fps: int = 24,
@@ -47,89 +53,95 @@ def interpolate(run, out="walk.gif", keys: int = 6, frames: int = 24, seed: int 
     The file type follows `out`: .gif, or .mp4 (needs imageio-ffmpeg). Conditional runs walk within
     one class, chosen by the seed.
     """
-    from .checkpoint import load_generator
-
     out = Path(out)
     check_video_target(out, fps)
-    G, meta = load_generator(run)
-    video = walk(G, meta, keys=keys, frames=frames, seed=seed, progress=progress)
+    G, spec, placement = _placed_generator(run)
+    video = walk(G, spec, keys=keys, frames=frames, seed=seed, placement=placement, progress=progress)
     return write_video(video, out, fps=fps)
 
 
 def export(run, format: str = "onnx", out=None) -> Path:
     """Write the run's EMA generator as ONNX or TorchScript; by default into RUN/export/."""
-    from .checkpoint import load_generator
+    from .runs import load_generator
 
     if format not in EXPORT_FORMATS:
         raise GanvasError(f"--format {format}: choose one of {', '.join(EXPORT_FORMATS)}")
-    G, meta = load_generator(run)
+    G, spec = load_generator(run)
     if out is None:
         path = Path(run) / "export" / f"generator{EXPORT_SUFFIX[format]}"
     else:
         path = Path(out)
         refuse_foreign_file(path)
-    return export_generator(G, meta, format, path)
+    return export_generator(G, spec, format, path)
 
 
-# ---- the work, on any (G, meta) -------------------------------------------------------------------
+def _placed_generator(run):
+    """The run's EMA generator where sampling runs fastest: the GPU if any, bf16 where the hardware has it."""
+    from .device import Placement
+    from .runs import load_generator
+
+    G, spec = load_generator(run)
+    placement = Placement.choose("auto", "auto")
+    return placement.place(G), spec, placement
 
 
-def render(G, meta: dict, *, n: int, seed: int, truncation: Optional[float] = None, labels: Labels = None,
-           progress: Callback = silent):
-    """`n` images as a uint8 tensor [N, C, H, W]; the same seed gives the same images."""
-    from .models.latent import latents
+# ---- the work, on any (G, spec) -------------------------------------------------------------------
+
+
+def render(G, spec: "ModelSpec", *, n: int, seed: int, truncation: Optional[float] = None, labels: Labels = None,
+           placement: Optional["Placement"] = None, progress: Callback = silent):
+    """`n` images as a uint8 tensor [N, C, H, W]; the same seed gives the same images.
+
+    `truncation` T keeps latents near the average: generators whose forward takes `truncation` apply
+    it themselves (a StyleGAN truncates in W); for the rest the latents are drawn from the normal
+    truncated to [-T, T].
+    """
+    from .models.invoke import generate, takes_option
+    from .models.latent import LatentSampler
+    from .pixels import to_uint8
 
     if n < 1:
         raise GanvasError(f"--n {n}: ask for at least one image")
     if truncation is not None and not truncation > 0:
         raise GanvasError(f"--truncation {truncation}: use a positive value such as 0.7, or leave it out")
-    z = latents(n, meta["z_dim"], seed=seed, truncation=truncation)
-    return run_generator(G, z, label_tensor(labels, meta, n), "sample", progress)
+    in_generator = truncation is not None and takes_option(G, "truncation")
+    z, every_class = LatentSampler(spec.z_dim, spec.num_classes).fixed(
+        n, seed, truncation=None if in_generator else truncation)
+    chosen = label_tensor(labels, spec, n) if labels else every_class
+    sampling = {"truncation": truncation} if in_generator else {}
+    return to_uint8(generate(G, z, chosen, placement=placement, progress=progress, task="sample", **sampling))
 
 
-def walk(G, meta: dict, *, keys: int, frames: int, seed: int, progress: Callback = silent):
+def walk(G, spec: "ModelSpec", *, keys: int, frames: int, seed: int, placement: Optional["Placement"] = None,
+         progress: Callback = silent):
     """The frames of a looping slerp walk, uint8 [keys * frames, C, H, W]."""
-    from .models.latent import interpolation_path, latents
+    import torch
+
+    from .models.invoke import generate
+    from .models.latent import LatentSampler, interpolation_path
+    from .pixels import to_uint8
 
     if keys < 2:
         raise GanvasError(f"--keys {keys}: a walk needs at least 2 latents")
     if frames < 1:
         raise GanvasError(f"--frames {frames}: use at least 1 frame between latents")
-    path = interpolation_path(latents(keys, meta["z_dim"], seed=seed), frames, loop=True)
+    key_latents, _ = LatentSampler(spec.z_dim, spec.num_classes).fixed(keys, seed)
+    path = interpolation_path(key_latents, frames, loop=True)
     # A class change mid-walk would be a jump cut, so the whole walk keeps one class.
-    one_class = [seed % meta["num_classes"]] if meta.get("num_classes") else None
-    return run_generator(G, path, label_tensor(one_class, meta, len(path)), "interpolate", progress)
+    one_class = torch.full((len(path),), seed % spec.num_classes, dtype=torch.long) if spec.num_classes else None
+    return to_uint8(generate(G, path, one_class, placement=placement, progress=progress, task="interpolate"))
 
 
-def run_generator(G, z, labels, task: str, progress: Callback):
-    """G over `z` in batches, as uint8 images on the CPU."""
-    import torch
-
-    from .pixels import to_uint8
-
-    device = next(G.parameters()).device
-    total, chunks = len(z), []
-    progress(Progress(task, "start", 0, total))
-    with torch.inference_mode():
-        for start in range(0, total, BATCH):
-            part = labels[start:start + BATCH].to(device) if labels is not None else None
-            images = G(z[start:start + BATCH].to(device), part).float().cpu()
-            chunks.append(to_uint8(images))
-            progress(Progress(task, "update", min(start + BATCH, total), total))
-    progress(Progress(task, "end", total, total))
-    return torch.cat(chunks)
-
-
-def label_tensor(labels: Labels, meta: dict, n: int):
+def label_tensor(labels: Labels, spec: "ModelSpec", n: int):
     """Class indices for `n` images: the given classes in turn, or every class in turn."""
     import torch
 
-    num_classes = meta.get("num_classes", 0)
+    num_classes = spec.num_classes
     if not num_classes:
         if labels:
             raise GanvasError("--label: this run was not trained with --conditional, so it has no classes")
         return None
-    names = list(meta.get("classes") or [])
+    names = list(spec.classes)
     chosen = [_class_index(label, names, num_classes) for label in labels] if labels else list(range(num_classes))
     return torch.tensor(chosen, dtype=torch.long).repeat(math.ceil(n / len(chosen)))[:n]
 
@@ -162,9 +174,9 @@ def write_samples(images, out, *, grid: bool, seed: int, nrow: Optional[int] = N
     return [_save_png(to_pil(image), out / f"seed{seed}-{i:05d}.png") for i, image in enumerate(images)]
 
 
-def class_columns(meta: dict, labels: Labels, n: int) -> Optional[int]:
+def class_columns(spec: "ModelSpec", labels: Labels, n: int) -> Optional[int]:
     """With every class in turn, one grid column per class puts each class in its own column."""
-    num_classes = meta.get("num_classes", 0)
+    num_classes = spec.num_classes
     return num_classes if num_classes and labels is None and num_classes <= min(n, MAX_COLUMNS) else None
 
 
@@ -245,7 +257,7 @@ def _write_mp4(array, out: Path, fps: int) -> Path:
     import imageio.v2 as imageio
     import numpy as np
 
-    from .models.export import atomic_path
+    from .io import atomic_path
 
     if array.shape[3] == 1:
         array = np.repeat(array, 3, axis=3)
@@ -254,7 +266,7 @@ def _write_mp4(array, out: Path, fps: int) -> Path:
     return out
 
 
-def export_generator(G, meta: dict, format: str, path: Path) -> Path:
+def export_generator(G, spec: "ModelSpec", format: str, path: Path) -> Path:
     from .models.export import to_onnx, to_torchscript
 
-    return (to_onnx if format == "onnx" else to_torchscript)(G, meta, path)
+    return (to_onnx if format == "onnx" else to_torchscript)(G, spec, path)

@@ -1,11 +1,16 @@
-"""Reading and writing images: every mode Pillow knows, clear one-line errors, nothing overwritten."""
+"""Reading and writing images: every mode Pillow knows, clear one-line errors, nothing overwritten.
+
+Every file ganvas writes goes through `atomic_write_bytes` or `atomic_path`, so a crash or a kill never
+leaves half a file under the final name.
+"""
 from __future__ import annotations
 
+import contextlib
 import os
 import tempfile
 import warnings
 from pathlib import Path
-from typing import Iterable, Optional
+from typing import Iterable, Iterator, Optional
 
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
@@ -87,11 +92,6 @@ def load_image(path: str | os.PathLike, *, mode: Optional[str] = "RGB", max_side
     return img
 
 
-def is_grayscale_file(img: Image.Image) -> bool:
-    """Whether a decoded image (from load_image with mode=None) has one channel."""
-    return img.mode == "L"
-
-
 def same_file(a: str | os.PathLike, b: str | os.PathLike) -> bool:
     a, b = Path(a), Path(b)
     try:
@@ -102,20 +102,39 @@ def same_file(a: str | os.PathLike, b: str | os.PathLike) -> bool:
 
 def atomic_write_bytes(path: str | os.PathLike, data: bytes) -> None:
     """Write through a temp file, fsync and rename, so a crash never leaves half a file."""
+    # The ".tmp" ending lets folders that are pruned (checkpoints/) find the leftovers of a kill.
+    with atomic_path(path, suffix=".tmp") as tmp:
+        with open(tmp, "wb") as fh:
+            fh.write(data)
+
+
+@contextlib.contextmanager
+def atomic_path(path: str | os.PathLike, suffix: Optional[str] = None) -> Iterator[Path]:
+    """A temporary file name beside `path`, for writers that want a name rather than bytes.
+
+    What the block writes there is fsynced and renamed onto `path` when the block ends without an
+    error; on an error (or a kill) the final name is untouched and the temporary file is removed.
+    `suffix` is the temporary file's ending (default: `path`'s own, which some writers read).
+    """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.",
+                               suffix=path.suffix if suffix is None else suffix)
+    os.close(fd)
+    tmp = Path(tmp)
     try:
-        os.fchmod(fd, 0o666 & ~_umask())  # mkstemp makes 0600 files; outputs should read like any other
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
+        yield tmp
+        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600 files; outputs should read like any other
+        _fsync_file(tmp)
         os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    finally:
+        tmp.unlink(missing_ok=True)
     _fsync_dir(path.parent)
+
+
+def _fsync_file(path: Path) -> None:
+    with open(path, "rb") as fh:
+        os.fsync(fh.fileno())
 
 
 def _umask() -> int:

@@ -15,11 +15,11 @@ import os
 import platform
 import shutil
 import subprocess
-import tempfile
 import warnings
 from pathlib import Path
 
 from .cache import cache_root
+from .io import atomic_path
 
 FLAGS = ("-O3", "-march=native", "-shared", "-fPIC", "-fopenmp", "-fno-math-errno")
 
@@ -65,20 +65,13 @@ def _build(source: Path, cc: str) -> Path:
     target = _target(source, cc)
     if target.exists():
         return target
-    target.parent.mkdir(parents=True, exist_ok=True)
     # Built beside the target and renamed into place, so a concurrent or interrupted build never
     # leaves a half-written library under the final name.
-    fd, partial = tempfile.mkstemp(dir=target.parent, prefix=f".{target.stem}-", suffix=".so")
-    os.close(fd)
-    try:
-        result = subprocess.run([cc, *FLAGS, str(source), "-o", partial], capture_output=True, text=True,
+    with atomic_path(target) as partial:
+        result = subprocess.run([cc, *FLAGS, str(source), "-o", str(partial)], capture_output=True, text=True,
                                 timeout=300)
         if result.returncode != 0:
             raise subprocess.SubprocessError(f"{source.name}: {cc} failed: {result.stderr.strip()}")
-        os.replace(partial, target)
-    finally:
-        if os.path.exists(partial):
-            os.unlink(partial)
     return target
 
 

@@ -153,9 +153,3 @@ def plot_losses(records: list[dict], path: str | os.PathLike, events: Iterable[d
     atomic_write_bytes(path, losses_png(records, events))
     return path
 
-
-def plot_metric(records: list[dict], key: str, path: str | os.PathLike) -> Path:
-    """Write one metric over step (see `metric_png`) to `path` atomically."""
-    path = Path(path)
-    atomic_write_bytes(path, metric_png(records, key))
-    return path

@@ -45,3 +45,10 @@ def session_cache(tmp_path_factory):
 def shared_data() -> Path:
     assert SHARED_DATA.is_dir(), f"tests need the shared images at {SHARED_DATA}"
     return SHARED_DATA
+
+
+@pytest.fixture
+def records() -> list[dict]:
+    from tests.records import synthetic_records
+
+    return synthetic_records()

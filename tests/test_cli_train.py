@@ -27,7 +27,7 @@ def run(tmp_path_factory):
 
 
 def test_a_short_run_writes_everything_a_user_looks_at(run):
-    for name in ("run.json", "metrics.jsonl", "losses.png", "skipped.txt", "best.safetensors"):
+    for name in ("run.json", "metrics.jsonl", "losses.png", "skipped.txt"):
         assert (run / name).is_file(), name
     assert sorted(p.name for p in (run / "samples").glob("*.png")) == ["step-0000020.png", "step-0000040.png"]
     info = json.loads((run / "run.json").read_text())
@@ -55,6 +55,17 @@ def test_resume_continues_to_the_new_target(run, tmp_path, capsys):
     assert max(r["step"] for r in records) == 60
 
 
+def test_help_groups_the_flags_as_the_config_groups_its_fields(capsys):
+    with pytest.raises(SystemExit):
+        main(["train", "--help"])
+    out = capsys.readouterr().out
+    titles = ["data:", "networks:", "the loop and its stabilisers:", "small data:", "budget:",
+              "reproducibility and speed:", "output:"]
+    positions = [out.index(t) for t in titles]
+    assert positions == sorted(positions)
+    assert out.index("\n  --augment ") > out.index("small data:") > out.index("\n  --lr-d ")
+
+
 def test_resume_refuses_a_changed_architecture(run, capsys):
     assert main(["train", "--out", str(run), "--resume", "--width", "16"]) == 2
     assert "--width" in _error_line(capsys)
@@ -72,6 +83,9 @@ def test_force_keeps_the_old_run_beside_the_new(tmp_path, capsys):
     (["train", "/no/such/folder", "--out", "X"], "/no/such/folder"),
     (["train", "shapes", "--out", "X", "--resolution", "48"], "--resolution"),
     (["train", "shapes", "--out", "X", "--batch-size", "0"], "--batch-size"),
+    (["train", "shapes", "--out", "X", "--augment-policy", "blur"], "blur"),
+    (["train", "shapes", "--out", "X", "--r1-gamma", "-1"], "--r1-gamma"),
+    (["train", "shapes", "--out", "X", "--ada-target", "1.5"], "--ada-target"),
 ])
 def test_user_mistakes_are_one_line_errors(args, needle, tmp_path, capsys, monkeypatch):
     monkeypatch.chdir(tmp_path)

@@ -1,5 +1,7 @@
 import json
 import math
+import shutil
+from pathlib import Path
 
 import imageio.v3 as iio
 import numpy as np
@@ -9,33 +11,56 @@ from PIL import Image
 
 from ganvas import checkpoint, generate
 from ganvas.cli import main
+from ganvas.device import Placement, cpu_has_bf16
 from ganvas.errors import GanvasError
-from ganvas.models import build_generator
+from ganvas.models import ModelSpec, build_generator
 from ganvas.models.export import META_FILE
+from ganvas.models.invoke import generate as invoke
+from ganvas.models.latent import LatentSampler
+from ganvas.pixels import to_uint8
 
 CLASSES = ["circle", "square", "triangle"]
+RUN_0_1 = Path(__file__).resolve().parent / "fixtures" / "run-0.1"
+
+
+def spec(arch="dcgan", num_classes=0, channels=3, resolution=16, **options):
+    return ModelSpec(arch, z_dim=8, resolution=resolution, channels=channels, num_classes=num_classes,
+                     classes=tuple(CLASSES[:num_classes]), options={"width": 4, **options})
 
 
 def make_generator(num_classes=0, channels=3, arch="dcgan", resolution=16):
     torch.manual_seed(0)
-    g = build_generator(arch, z_dim=8, resolution=resolution, channels=channels, width=4, num_classes=num_classes)
+    shape = spec(arch, num_classes, channels, resolution)
+    g = build_generator(shape)
     with torch.no_grad():  # a fresh G paints flat grey; louder weights give images that differ visibly
         for p in g.parameters():
             p.mul_(8)
-    meta = {"arch": arch, "z_dim": 8, "num_classes": num_classes, "channels": channels, "resolution": resolution,
-            "width": 4, "classes": CLASSES[:num_classes]}
-    return g.eval(), meta
+    return g.eval(), shape
 
 
 def make_run(folder, num_classes=0):
     """A run folder as the training loop leaves it: run.json and one checkpoint with G and its EMA."""
-    g, meta = make_generator(num_classes)
+    g, shape = make_generator(num_classes)
     folder.mkdir(parents=True)
     (folder / "run.json").write_text(json.dumps({"config": {}, "seed": 0}))
     ema = {k: v.clone() for k, v in checkpoint.module_tensors("ema", g).items()}
     tensors = {**checkpoint.module_tensors("G", g), **ema}
-    checkpoint.save(folder, 5, tensors, {"model": meta, "config": {}})
-    return folder, g, meta
+    checkpoint.save(folder, 5, tensors, {"model": shape.to_dict(), "config": {}})
+    return folder, g, shape
+
+
+class LabelPainter(torch.nn.Module):
+    """A conditional generator whose every pixel is its label (scaled into [-1, 1]); it records the labels."""
+
+    def __init__(self, num_classes=3):
+        super().__init__()
+        self.num_classes, self.seen = num_classes, []
+
+    def forward(self, z, labels=None):
+        assert labels is not None and labels.shape == (len(z),)
+        self.seen.append(labels.clone())
+        level = labels.float() / (self.num_classes - 1) * 2 - 1
+        return level[:, None, None, None].expand(-1, 1, 4, 4)
 
 
 # ---- images from (G, meta) ------------------------------------------------------------------------
@@ -83,12 +108,61 @@ def test_bad_truncation_and_count_are_one_line_errors(bad):
         generate.render(g, meta, n=0, seed=0)
 
 
+class Truncating(torch.nn.Module):
+    """A generator that truncates by itself (as a StyleGAN does in W); it records what it was given."""
+
+    def __init__(self):
+        super().__init__()
+        self.given = []
+
+    def forward(self, z, labels=None, *, truncation=None):
+        self.given.append((z.clone(), truncation))
+        return torch.zeros(len(z), 1, 4, 4)
+
+
+def test_a_generator_that_truncates_itself_gets_plain_latents_and_the_value():
+    g = Truncating()
+    generate.render(g, spec(), n=50, seed=0, truncation=0.5)
+    (z, truncation), = g.given
+    assert truncation == 0.5 and z.abs().max() > 1  # not clipped in z space
+    assert torch.equal(z, LatentSampler(8).fixed(50, seed=0)[0])
+
+
 def test_truncation_makes_images_closer_to_the_average():
     g, meta = make_generator()
     spread = lambda x: x.float().std(0).mean()  # noqa: E731
     plain = generate.render(g, meta, n=64, seed=0)
     tight = generate.render(g, meta, n=64, seed=0, truncation=0.2)
     assert spread(tight) < spread(plain)
+
+
+def test_bf16_images_stay_close_to_fp32():
+    g, meta = make_generator()
+    fp32 = generate.render(g, meta, n=16, seed=0)
+    bf16 = generate.render(g, meta, n=16, seed=0, placement=Placement(torch.device("cpu"), True))
+    assert (fp32.float() - bf16.float()).abs().mean() < 4  # of 255 levels
+
+
+def test_sample_runs_where_the_hardware_is_fastest(tmp_path, monkeypatch):
+    import ganvas.models.invoke
+
+    run, _, _ = make_run(tmp_path / "run")
+    used = []
+    real_generate = ganvas.models.invoke.generate
+
+    def recording(G, z, labels=None, *, placement=None, **kw):
+        used.append((placement, next(G.parameters())))
+        return real_generate(G, z, labels, placement=placement, **kw)
+
+    monkeypatch.setattr(ganvas.models.invoke, "generate", recording)
+    generate.sample(run, n=3, out=tmp_path / "s")
+    generate.interpolate(run, out=tmp_path / "w.gif", keys=2, frames=2)
+    assert len(used) == 2
+    for placement, weight in used:
+        assert placement == Placement.choose("auto", "auto")
+        assert weight.device.type == placement.device.type
+        if placement.device.type == "cpu":
+            assert placement.bf16 == cpu_has_bf16()
 
 
 # ---- PNG files ------------------------------------------------------------------------------------
@@ -185,17 +259,26 @@ def test_mp4_when_imageio_ffmpeg_is_installed(tmp_path):
 
 def test_walk_passes_through_the_key_images():
     g, meta = make_generator()
-    from ganvas.gan.latent import latents
-
     frames = generate.walk(g, meta, keys=4, frames=3, seed=7)
-    keys = generate.run_generator(g, latents(4, 8, seed=7), None, "keys", lambda e: None)
-    assert torch.equal(frames[::3], keys)
+    key_latents, _ = LatentSampler(8).fixed(4, seed=7)
+    assert torch.equal(frames[::3], to_uint8(invoke(g, key_latents)))
 
 
-def test_conditional_walk_keeps_one_class():
-    g, meta = make_generator(num_classes=3)
-    frames = generate.walk(g, meta, keys=2, frames=2, seed=4)
-    assert frames.shape == (4, 3, 16, 16)
+@pytest.mark.parametrize("seed", [4, 5])
+def test_conditional_walk_keeps_one_class(seed):
+    g = LabelPainter(num_classes=3)
+    meta = spec(num_classes=3)
+    frames = generate.walk(g, meta, keys=3, frames=40, seed=seed)  # 120 frames: two batches
+    assert frames.shape == (120, 1, 4, 4) and len(g.seen) == 2
+    labels = torch.cat(g.seen)
+    assert labels.tolist() == [seed % 3] * 120
+    assert len(frames.unique()) == 1  # every frame painted with that one class
+
+
+def test_conditional_samples_take_every_class_in_turn():
+    g = LabelPainter(num_classes=3)
+    generate.render(g, spec(num_classes=3), n=7, seed=0)
+    assert torch.cat(g.seen).tolist() == [0, 1, 2, 0, 1, 2, 0]
 
 
 def test_walk_arguments_are_checked():
@@ -286,6 +369,26 @@ def test_sample_interpolate_export_from_a_run(tmp_path):
     assert iio.imread(walk, index=None).shape[0] == 6
     exported = generate.export(run, format="torchscript")
     assert exported == run / "export" / "generator.pt" and exported.exists()
+
+
+@pytest.mark.filterwarnings("ignore:`torch.jit.load` is deprecated:FutureWarning")
+def test_a_ganvas_0_1_run_folder_still_samples(tmp_path):
+    run = tmp_path / "legacy"
+    shutil.copytree(RUN_0_1, run)
+    before = {p.name: p.read_bytes() for p in (run / "checkpoints").iterdir()}
+    paths = generate.sample(run, n=5, out=tmp_path / "samples", seed=1)
+    with Image.open(paths[0]) as img:
+        assert len(paths) == 5 and img.size == (16, 16) and img.mode == "RGB"
+    walk = generate.interpolate(run, out=tmp_path / "walk.gif", keys=2, frames=3)
+    assert iio.imread(walk, index=None).shape[:3] == (6, 16, 16)
+    exported = generate.export(run, format="torchscript")
+    extra = {META_FILE: ""}
+    loaded = torch.jit.load(str(exported), _extra_files=extra)
+    meta = json.loads(extra[META_FILE])
+    assert meta["z_dim"] == 8 and meta["resolution"] == 16 and meta["width"] == 4
+    with torch.no_grad():
+        assert loaded(torch.randn(3, 8)).shape == (3, 3, 16, 16)
+    assert {p.name: p.read_bytes() for p in (run / "checkpoints").iterdir()} == before  # read, never written
 
 
 def test_cli_commands_print_their_outputs(tmp_path, capsys):

@@ -17,7 +17,11 @@ def _unwrap_optional(tp: Any) -> Any:
 
 
 def add_config_flags(parser: argparse.ArgumentParser, cls: type, skip: tuple = ()) -> None:
-    """Add one flag per field of `cls`; unset flags keep the dataclass default."""
+    """Add one flag per field of `cls`; unset flags keep the dataclass default.
+
+    A field whose metadata names a "group" is listed in `--help` under that title; the groups appear
+    in the order their first field does, after the command's own options.
+    """
     hints = typing.get_type_hints(cls)
     for f in dataclasses.fields(cls):
         meta = f.metadata
@@ -37,7 +41,17 @@ def add_config_flags(parser: argparse.ArgumentParser, cls: type, skip: tuple = (
             kwargs["type"] = tp
         if meta.get("choices"):
             kwargs["choices"] = meta["choices"]
-        parser.add_argument(flag, **kwargs)
+        _group(parser, meta.get("group")).add_argument(flag, **kwargs)
+
+
+def _group(parser: argparse.ArgumentParser, title: str | None):
+    """The parser itself, or its argument group `title` (made on first use, so groups keep field order)."""
+    if not title:
+        return parser
+    for group in parser._action_groups:
+        if group.title == title:
+            return group
+    return parser.add_argument_group(title)
 
 
 def config_from_args(cls: type, args: argparse.Namespace, **overrides: Any) -> Any:

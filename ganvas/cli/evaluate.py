@@ -20,7 +20,7 @@ def add_parser(subparsers) -> None:
 
 
 def _run(args: argparse.Namespace) -> None:
-    from ..metrics.evaluate import evaluate
+    from ..api import evaluate
     from .display import Display
 
     config = config_from_args(EvalConfig, args, run=args.run_dir)

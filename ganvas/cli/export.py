@@ -7,7 +7,8 @@ from .sample import defaults_of
 
 
 def add_parser(subparsers) -> None:
-    from ..generate import EXPORT_FORMATS, export
+    from ..api import export
+    from ..generate import EXPORT_FORMATS
 
     d = defaults_of(export)
     parser = subparsers.add_parser(
@@ -21,6 +22,6 @@ def add_parser(subparsers) -> None:
 
 
 def _run(args: argparse.Namespace) -> None:
-    from ..generate import export
+    from ..api import export
 
     print(export(args.run_dir, format=args.format, out=args.out))

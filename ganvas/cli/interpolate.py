@@ -7,7 +7,7 @@ from .sample import defaults_of
 
 
 def add_parser(subparsers) -> None:
-    from ..generate import interpolate
+    from ..api import interpolate
 
     d = defaults_of(interpolate)
     parser = subparsers.add_parser(
@@ -24,7 +24,7 @@ def add_parser(subparsers) -> None:
 
 
 def _run(args: argparse.Namespace) -> None:
-    from ..generate import interpolate
+    from ..api import interpolate
     from .display import Display
 
     with Display() as show:

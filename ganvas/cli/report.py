@@ -18,7 +18,7 @@ def add_parser(subparsers) -> None:
 
 def run(args: argparse.Namespace) -> None:
     # Imported here so `ganvas --help` stays quick and other commands don't pay for matplotlib.
-    from ..report.html import report
+    from ..api import report
 
     with Display() as show:
         path = report(args.run_dir, out=args.out, progress=show)

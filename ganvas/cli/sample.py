@@ -12,7 +12,7 @@ def defaults_of(function) -> dict:
 
 
 def add_parser(subparsers) -> None:
-    from ..generate import sample
+    from ..api import sample
 
     d = defaults_of(sample)
     parser = subparsers.add_parser(
@@ -33,7 +33,7 @@ def add_parser(subparsers) -> None:
 
 
 def _run(args: argparse.Namespace) -> None:
-    from ..generate import sample
+    from ..api import sample
     from .display import Display
 
     with Display() as show:

@@ -23,13 +23,12 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> None:
-    from ..style.run import stylize_config
-
-    config = _config(args)
+    from ..api import stylize_to_file
     from .display import Display
 
+    config = _config(args)
     with Display() as show:
-        path = stylize_config(config, progress=show)
+        path = stylize_to_file(config, progress=show)
     print(path)
 
 

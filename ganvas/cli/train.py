@@ -21,7 +21,7 @@ def add_parser(sub) -> None:
 
 
 def run(args) -> None:
-    from ..gan.train import train
+    from ..api import train
     from .display import Display
 
     names = {"data", "out"} | set(TrainConfig.__dataclass_fields__)

@@ -1,6 +1,7 @@
 """Options of one evaluation: which metrics, how many samples, and the protocol they follow."""
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from typing import Optional
 
@@ -50,3 +51,13 @@ class EvalConfig:
             raise GanvasError(f"--metrics: unknown metric {','.join(unknown) or '(none)'}; "
                               f"choose from {','.join(METRICS)}")
         return tuple(m for m in METRICS if m in names)
+
+
+def merged(config: Optional[EvalConfig], **given) -> EvalConfig:
+    """`config` (EvalConfig defaults when None) with every given keyword that is not None replacing its field;
+    `metrics` may also be a list or tuple of names."""
+    config = config or EvalConfig()
+    changes = {k: v for k, v in given.items() if v is not None}
+    if isinstance(changes.get("metrics"), (tuple, list)):
+        changes["metrics"] = ",".join(changes["metrics"])
+    return dataclasses.replace(config, **changes)

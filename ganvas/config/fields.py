@@ -8,7 +8,11 @@ from typing import Any
 
 def opt(default: Any, help: str, *, choices: tuple | None = None, flag: str | None = None,
         cli: bool = True, group: str | None = None) -> Any:
-    """A config field: its default, the help line the CLI shows, optional choices and its help group."""
+    """A config field: its default, the help line the CLI shows, and optional choices.
+
+    `group` names the section of `--help` the flag is listed under (e.g. "model"); fields without
+    one are listed with the command's other options.
+    """
     meta = {"help": help, "choices": choices, "flag": flag, "cli": cli, "group": group}
     if isinstance(default, (list, dict, set)):
         return dataclasses.field(default_factory=lambda: type(default)(default), metadata=meta)

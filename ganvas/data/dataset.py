@@ -24,14 +24,6 @@ class Dataset:
     def __len__(self) -> int:
         return int(self.images.shape[0])
 
-    @property
-    def channels(self) -> int:
-        return int(self.images.shape[1])
-
-    @property
-    def resolution(self) -> int:
-        return int(self.images.shape[-1])
-
 
 def write_skipped_report(dataset: Dataset, path: str | os.PathLike) -> None:
     """skipped.txt: one "file: reason" line per unusable file (empty when none was skipped)."""

@@ -4,7 +4,6 @@ from __future__ import annotations
 import gzip
 import hashlib
 import os
-import tempfile
 import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,6 +14,7 @@ import numpy as np
 from ..errors import GanvasError
 from ..progress import Progress, silent
 from ..cache import cache_root
+from ..io import atomic_path
 
 # Where Debian's dataset-* packages put their files.
 SYSTEM_ROOT = Path("/usr/share/datasets")
@@ -84,20 +84,15 @@ def _open_url(url: str):
 
 def download(url: str, dest: Path, md5: str) -> Path:
     """Stream `url` to `dest`, refusing (and deleting) anything whose MD5 differs from the published one."""
-    dest.parent.mkdir(parents=True, exist_ok=True)
     digest = hashlib.md5(usedforsecurity=False)
-    fd, tmp = tempfile.mkstemp(dir=dest.parent, prefix=f".{dest.name}.", suffix=".part")
-    try:
-        with os.fdopen(fd, "wb") as out, _open_url(url) as response:
+    with atomic_path(dest, suffix=".part") as tmp:
+        with open(tmp, "wb") as out, _open_url(url) as response:
             while block := response.read(1 << 20):
                 digest.update(block)
                 out.write(block)
         if digest.hexdigest() != md5:
             raise GanvasError(f"{url}: checksum mismatch (md5 {digest.hexdigest()}, expected {md5}); "
                               "the download was discarded, try again or fetch the file by hand")
-        os.replace(tmp, dest)
-    finally:
-        Path(tmp).unlink(missing_ok=True)
     return dest
 
 

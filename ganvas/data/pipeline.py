@@ -5,6 +5,7 @@ import os
 from typing import Optional
 
 from ..errors import GanvasError
+from ..models.layers import RESOLUTIONS
 from ..progress import Progress, silent
 from . import builtin, cache
 from .dataset import Dataset
@@ -13,6 +14,7 @@ from .folder import decode_listing
 from .sources import list_source
 from .tensors import to_channels
 
+# The resolution of a source that names none (built-in sets carry their own); training uses it too.
 DEFAULT_RESOLUTION = 64
 SPLITS = ("train", "test")
 # Each skipped file gets its own note up to this many; the rest are in skipped.txt.
@@ -20,8 +22,9 @@ NOTED_SKIPS = 20
 
 
 def _check_settings(resolution: int, channels: Optional[int], fit: str, split: str) -> None:
-    if resolution not in {1 << k for k in range(4, 9)}:
-        raise GanvasError(f"--resolution {resolution}: must be a power of two from 16 to 256")
+    if resolution not in RESOLUTIONS:  # the sizes the networks can make
+        *smaller, largest = RESOLUTIONS
+        raise GanvasError(f"--resolution {resolution}: must be one of {', '.join(map(str, smaller))} or {largest}")
     if channels not in (None, 1, 3):
         raise GanvasError(f"--channels {channels}: must be 1 (grayscale) or 3 (colour)")
     if fit not in FITS:

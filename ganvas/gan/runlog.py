@@ -10,6 +10,7 @@ from typing import Any
 import torch
 
 from ..io import atomic_write_bytes
+from ..jsonl import read_jsonl
 from ..pixels import tile, to_pil, to_uint8
 
 
@@ -22,19 +23,6 @@ def versions() -> dict[str, str]:
 
     return {"ganvas": __version__, "torch": torch.__version__, "torchvision": torchvision.__version__,
             "numpy": numpy.__version__, "pillow": PIL.__version__, "python": platform.python_version()}
-
-
-def read_jsonl(path: Path) -> list[dict]:
-    if not path.exists():
-        return []
-    records = []
-    for line in path.read_text().splitlines():
-        try:
-            records.append(json.loads(line))
-        except ValueError:
-            # A kill mid-append leaves at most one torn last line; everything before it is good.
-            continue
-    return records
 
 
 class RunLog:

@@ -28,7 +28,7 @@ def train(config: Optional[TrainConfig] = None, *, resume: bool = False, force: 
         explicit = {**_non_default(config), **explicit}
     opened = open_run(explicit, resume=resume, force=force, progress=progress)
     cfg = opened.config
-    with process_scope(threads=cfg.threads, deterministic=cfg.deterministic, seed=cfg.seed):
+    with process_scope(thread_count=cfg.threads, deterministic=cfg.deterministic, seed=cfg.seed):
         loop = build_loop(cfg, opened.dataset, opened.run, opened.log, progress, hooks=tuple(hooks),
                           should_stop=should_stop)
         if opened.resuming:

@@ -6,6 +6,8 @@ the middle of a run can never change the random numbers the run draws next.
 """
 from __future__ import annotations
 
+import inspect
+import itertools
 from typing import Optional
 
 import torch
@@ -24,7 +26,7 @@ def generate(G: torch.nn.Module, z: torch.Tensor, labels: Optional[torch.Tensor]
     `placement` defaults to wherever G already is, in fp32. Extra keyword arguments (`noise`,
     `truncation`, ...) go to generators that take them.
     """
-    placement = placement or Placement(next(G.parameters()).device, False)
+    placement = placement or Placement(_device_of(G), False)
     total, chunks = len(z), []
     _report(progress, task, "start", 0, total)
     was_training = G.training
@@ -40,6 +42,22 @@ def generate(G: torch.nn.Module, z: torch.Tensor, labels: Optional[torch.Tensor]
         G.train(was_training)
     _report(progress, task, "end", total, total)
     return torch.cat(chunks) if chunks else torch.empty(0)
+
+
+def takes_option(G: torch.nn.Module, name: str) -> bool:
+    """Whether G's forward takes the sampling option `name` (e.g. `truncation`) as a keyword of its own."""
+    try:
+        parameter = inspect.signature(G.forward).parameters.get(name)
+    except (TypeError, ValueError):
+        return False
+    return parameter is not None and parameter.kind in (inspect.Parameter.POSITIONAL_OR_KEYWORD,
+                                                        inspect.Parameter.KEYWORD_ONLY)
+
+
+def _device_of(G: torch.nn.Module) -> torch.device:
+    for tensor in itertools.chain(G.parameters(), G.buffers()):
+        return tensor.device
+    return torch.device("cpu")
 
 
 def _one_batch(G, z, labels, placement: Placement, sampling: dict) -> torch.Tensor:

@@ -7,9 +7,9 @@ from pathlib import Path
 import torch
 from PIL import Image
 
-import ganvas.checkpoint
-
+import ganvas.runs
 from ganvas.metrics.inception import Inception
+from ganvas.models import ModelSpec
 
 
 class TinyFeatures(torch.nn.Module):
@@ -51,6 +51,6 @@ def fake_run(tmp_path: Path, monkeypatch) -> Path:
     run = tmp_path / "run"
     run.mkdir()
     (run / "run.json").write_text(json.dumps({"dataset": {"source": str(data)}}))
-    meta = {"z_dim": 4, "num_classes": 0, "channels": 1, "resolution": 16, "classes": [], "config": {}}
-    monkeypatch.setattr(ganvas.checkpoint, "load_generator", lambda run, which="ema": (Stripes(), meta))
+    spec = ModelSpec("stripes", z_dim=4, resolution=16, channels=1)
+    monkeypatch.setattr(ganvas.runs, "load_generator", lambda run, which="ema": (Stripes(), spec))
     return run

@@ -5,8 +5,9 @@ import torch
 
 from ganvas.config.evaluate import EvalConfig
 from ganvas.errors import GanvasError
-from ganvas.metrics import evaluate as evaluate_module
-from ganvas.metrics.evaluate import evaluate, evaluate_images
+from ganvas.evaluation import evaluate, latent_source
+from ganvas.metrics import score
+from ganvas.metrics.score import evaluate_images
 
 from .fakes import fake_run, tiny_inception
 
@@ -19,7 +20,7 @@ def _images(n=48, channels=1, size=16, seed=0):
 @pytest.fixture
 def tiny_net(monkeypatch):
     net = tiny_inception()
-    monkeypatch.setattr(evaluate_module, "load_inception", lambda *a, **k: net)
+    monkeypatch.setattr(score, "load_inception", lambda *a, **k: net)
     return net
 
 
@@ -89,3 +90,19 @@ def test_a_run_without_a_dataset_record_asks_for_data(run_folder):
     (run_folder / "run.json").write_text("{}")
     with pytest.raises(GanvasError, match="--data"):
         evaluate(run_folder, metrics="swd", n=4)
+
+
+def test_the_latents_of_an_evaluation_repeat_per_seed_and_cover_every_class():
+    from ganvas.models import ModelSpec
+
+    class Echo(torch.nn.Module):  # shows its latent's first value and its label
+        def forward(self, z, labels=None):
+            return torch.stack([z[:, 0], labels.float()], 1)[:, :, None, None].clamp(-1, 1)
+
+    spec = ModelSpec("echo", z_dim=3, resolution=1, channels=2, num_classes=3)
+    draw = latent_source(Echo(), spec, seed=4, n=9)
+    first = torch.cat([draw(4), draw(5)])
+    again = latent_source(Echo(), spec, seed=4, n=9)(9)
+    assert torch.equal(first, again)
+    assert first[:, 1, 0, 0].tolist() == [0, 1, 1, 0, 1, 1, 0, 1, 1]  # classes 0, 1, 2 in turn, clamped to 1
+    assert not torch.equal(first, latent_source(Echo(), spec, seed=5, n=9)(9))

@@ -5,6 +5,8 @@ from torch import nn
 from ganvas.models import RESOLUTIONS, build_discriminator, build_generator
 from ganvas.models.dcgan import channel_plan
 
+from .specs import spec
+
 
 def n_params(module: nn.Module) -> int:
     return sum(p.numel() for p in module.parameters())
@@ -29,8 +31,8 @@ def classic_dcgan64(nz=100, nc=3, ngf=64, ndf=64):
 
 def test_width_64_at_64px_is_the_classic_dcgan():
     classic_g, classic_d = classic_dcgan64()
-    g = build_generator("dcgan", z_dim=100, resolution=64, channels=3, width=64)
-    d = build_discriminator("dcgan", resolution=64, channels=3, width=64)
+    g = build_generator(spec("dcgan", z_dim=100, resolution=64, channels=3, width=64))
+    d = build_discriminator(spec("dcgan", resolution=64, channels=3, width=64))
     assert n_params(g) == n_params(classic_g) == 3_576_704
     assert n_params(d) == n_params(classic_d) == 2_765_568
     shapes = lambda m: [tuple(p.shape) for p in m.parameters()]  # noqa: E731
@@ -40,7 +42,7 @@ def test_width_64_at_64px_is_the_classic_dcgan():
 
 def test_classic_weights_load_and_give_the_same_images():
     classic_g, _ = classic_dcgan64(nz=16, ngf=8, ndf=8)
-    g = build_generator("dcgan", z_dim=16, resolution=64, channels=3, width=8).eval()
+    g = build_generator(spec("dcgan", z_dim=16, resolution=64, channels=3, width=8)).eval()
     with torch.no_grad():
         for ours, theirs in zip(g.parameters(), classic_g.parameters()):
             theirs.copy_(ours)
@@ -52,8 +54,8 @@ def test_classic_weights_load_and_give_the_same_images():
 @pytest.mark.parametrize("resolution", RESOLUTIONS)
 @pytest.mark.parametrize("num_classes", [0, 3])
 def test_shapes_and_ranges_at_every_resolution(resolution, num_classes):
-    g = build_generator("dcgan", z_dim=8, resolution=resolution, channels=3, width=4, num_classes=num_classes)
-    d = build_discriminator("dcgan", resolution=resolution, channels=3, width=4, num_classes=num_classes)
+    shape = spec("dcgan", resolution=resolution, channels=3, num_classes=num_classes, width=4)
+    g, d = build_generator(shape), build_discriminator(shape)
     labels = torch.tensor([0, 2]) if num_classes else None
     images = g(torch.randn(2, 8) * 20, labels)
     assert images.shape == (2, 3, resolution, resolution)
@@ -70,23 +72,23 @@ def test_channels_are_capped_at_eight_times_width():
 @pytest.mark.parametrize("resolution", [8, 28, 48, 512])
 def test_unsupported_resolution_is_refused(resolution):
     with pytest.raises(ValueError, match="resolution"):
-        build_generator("dcgan", z_dim=8, resolution=resolution, channels=1, width=4)
+        build_generator(spec("dcgan", z_dim=8, resolution=resolution, channels=1, width=4))
     with pytest.raises(ValueError, match="resolution"):
-        build_discriminator("dcgan", resolution=resolution, channels=1, width=4)
+        build_discriminator(spec("dcgan", resolution=resolution, channels=1, width=4))
 
 
 def test_spectral_norm_replaces_batchnorm_in_d():
-    d = build_discriminator("dcgan", resolution=32, channels=1, width=4, num_classes=2, spectral_norm=True)
+    d = build_discriminator(spec("dcgan", resolution=32, channels=1, width=4, num_classes=2, spectral_norm=True))
     convs = [m for m in d.modules() if isinstance(m, nn.Conv2d)]
     assert convs and all(hasattr(m, "parametrizations") and "weight" in m.parametrizations for m in convs)
     assert not any(isinstance(m, nn.BatchNorm2d) for m in d.modules())
-    plain = build_discriminator("dcgan", resolution=32, channels=1, width=4)
+    plain = build_discriminator(spec("dcgan", resolution=32, channels=1, width=4))
     assert any(isinstance(m, nn.BatchNorm2d) for m in plain.modules())
     assert not any(hasattr(m, "parametrizations") for m in plain.modules())
 
 
 def test_spectral_norm_bounds_each_layer():
-    d = build_discriminator("dcgan", resolution=16, channels=1, width=4, spectral_norm=True).train()
+    d = build_discriminator(spec("dcgan", resolution=16, channels=1, width=4, spectral_norm=True)).train()
     for _ in range(20):  # power iteration converges as D runs
         d(torch.randn(4, 1, 16, 16))
     d.eval()
@@ -97,7 +99,7 @@ def test_spectral_norm_bounds_each_layer():
 
 
 def test_first_d_layer_has_no_batchnorm():
-    d = build_discriminator("dcgan", resolution=64, channels=3, width=8)
+    d = build_discriminator(spec("dcgan", resolution=64, channels=3, width=8))
     layers = list(d.features)
     assert isinstance(layers[0], nn.Conv2d) and isinstance(layers[1], nn.LeakyReLU)
     assert isinstance(layers[3], nn.BatchNorm2d)

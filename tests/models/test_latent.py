@@ -3,7 +3,7 @@ import math
 import pytest
 import torch
 
-from ganvas.gan.latent import interpolation_path, latents, slerp
+from ganvas.models.latent import LatentSampler, interpolation_path, latents, slerp
 
 
 def test_latents_repeat_per_seed_and_differ_across_seeds():
@@ -78,3 +78,27 @@ def test_open_path_ends_on_the_last_key():
 def test_path_needs_two_keys():
     with pytest.raises(ValueError, match="2 keys"):
         interpolation_path(torch.randn(1, 4), 3)
+
+
+def test_the_sampler_draws_training_latents_from_the_global_rng():
+    sampler = LatentSampler(6, num_classes=4)
+    torch.manual_seed(5)
+    z, labels = sampler.draw(300)
+    torch.manual_seed(5)
+    again, same_labels = sampler.draw(300)
+    assert z.shape == (300, 6) and torch.equal(z, again) and torch.equal(labels, same_labels)
+    assert set(labels.tolist()) == {0, 1, 2, 3}
+    assert LatentSampler(6).draw(3)[1] is None
+
+
+def test_fixed_latents_leave_the_global_rng_alone_and_cycle_the_classes():
+    sampler = LatentSampler(5, num_classes=3)
+    torch.manual_seed(1)
+    expected_next = torch.rand(4)
+    torch.manual_seed(1)
+    z, labels = sampler.fixed(7, seed=9)
+    assert torch.equal(torch.rand(4), expected_next)
+    assert torch.equal(z, latents(7, 5, seed=9)) and labels.tolist() == [0, 1, 2, 0, 1, 2, 0]
+    tight, _ = sampler.fixed(7, seed=9, truncation=0.5)
+    assert tight.abs().max() <= 0.5
+    assert LatentSampler(5).fixed(2, seed=0)[1] is None

@@ -1,8 +1,9 @@
+import io
 import math
 
 from PIL import Image
 
-from ganvas.report.plots import eval_series, losses_png, plot_losses, plot_metric, train_records
+from ganvas.plots import eval_series, losses_png, metric_png, plot_losses, train_records
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 
@@ -32,9 +33,9 @@ def test_plot_losses_survives_nan_empty_and_event_markers(tmp_path, records):
     assert _open(plot_losses([], tmp_path / "empty.png"))[0] == "PNG"
 
 
-def test_plot_metric_from_eval_and_from_training_records(tmp_path, records):
-    assert _open(plot_metric(records, "swd", tmp_path / "swd.png"))[0] == "PNG"
-    fmt, (width, height) = _open(plot_metric(records, "diversity", tmp_path / "div.png"))
+def test_metric_png_from_eval_and_from_training_records(records):
+    assert _open(io.BytesIO(metric_png(records, "swd")))[0] == "PNG"
+    fmt, (width, height) = _open(io.BytesIO(metric_png(records, "diversity")))
     assert fmt == "PNG" and width > 200 and height > 100
 
 

@@ -12,12 +12,13 @@ from typing import Any, Optional
 
 from PIL import Image
 
-from ..errors import GanvasError
-from ..io import atomic_write_bytes
-from ..metrics.diagnostics import warmup_steps
-from ..metrics.remedies import ALARMS
-from ..progress import Callback, Progress, silent
-from .. import plots
+from .errors import GanvasError
+from .io import atomic_write_bytes
+from .jsonl import scan_jsonl
+from .metrics.diagnostics import warmup_steps
+from .metrics.remedies import ALARMS
+from .progress import Callback, Progress, silent
+from . import plots
 
 MAX_SAMPLE_GRIDS = 8      # enough to see a run develop; the page stays a few MB at most
 MAX_GRID_SIDE = 512       # px; sample grids are shrunk to this before inlining
@@ -43,8 +44,8 @@ def report(run: str | os.PathLike, out: Optional[str | os.PathLike] = None, prog
     run = Path(run)
     info = _run_info(run)
     path = _out_path(run, out)
-    records, bad_metrics = _read_jsonl(run / "metrics.jsonl")
-    events, bad_events = _read_jsonl(run / "events.jsonl")
+    records, bad_metrics = scan_jsonl(run / "metrics.jsonl")
+    events, bad_events = scan_jsonl(run / "events.jsonl")
     for name, bad in (("metrics.jsonl", bad_metrics), ("events.jsonl", bad_events)):
         if bad:
             progress(Progress("report", "note", message=f"{run / name}: skipped {bad} unreadable line(s)"))
@@ -78,26 +79,6 @@ def _run_info(run: Path) -> dict:
     if not isinstance(info, dict):
         raise GanvasError(f"{path}: expected a JSON object; the run folder is damaged")
     return info
-
-
-def _read_jsonl(path: Path) -> tuple[list[dict], int]:
-    """Records and the count of unreadable lines (a run killed mid-write leaves a torn last line)."""
-    if not path.is_file():
-        return [], 0
-    records, bad = [], 0
-    for line in path.read_text(encoding="utf-8", errors="replace").splitlines():
-        if not line.strip():
-            continue
-        try:
-            record = json.loads(line)
-        except ValueError:
-            bad += 1
-            continue
-        if isinstance(record, dict):
-            records.append(record)
-        else:
-            bad += 1
-    return records, bad
 
 
 def _out_path(run: Path, out: Optional[str | os.PathLike]) -> Path:

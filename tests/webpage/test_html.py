@@ -5,7 +5,7 @@ import re
 import pytest
 
 from ganvas.errors import GanvasError
-from ganvas.report.html import MAX_SAMPLE_GRIDS, report
+from ganvas.webpage import MAX_SAMPLE_GRIDS, report
 
 
 def _page(run, **kwargs):

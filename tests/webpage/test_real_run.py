@@ -5,7 +5,7 @@ import re
 import pytest
 
 from ganvas.metrics.remedies import ALARMS
-from ganvas.report.html import report
+from ganvas.webpage import report
 
 
 @pytest.mark.slow
