@@ -104,11 +104,11 @@ def median_img_per_s(run: Path) -> float:
 def generate(run: Path, n: int, seed: int = SEED) -> torch.Tensor:
     """n uint8 images from the run's EMA generator. The one place that knows where ganvas keeps these
     helpers, which may move."""
-    from ganvas.checkpoint import load_generator
     from ganvas.generate import render
+    from ganvas.runs import load_generator
 
-    G, meta = load_generator(run, which="ema")
-    return render(G, meta, n=n, seed=seed)
+    G, spec = load_generator(run, which="ema")
+    return render(G, spec, n=n, seed=seed)
 
 
 def save_grid(images: torch.Tensor, path: Path) -> None:

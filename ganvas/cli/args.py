@@ -29,7 +29,7 @@ def add_config_flags(parser: argparse.ArgumentParser, cls: type, skip: tuple = (
             continue
         default = f.default_factory() if f.default is dataclasses.MISSING else f.default
         flag = meta.get("flag") or "--" + f.name.replace("_", "-")
-        help_text = f"{meta.get('help', '')} (default: {default})"
+        help_text = f"{meta.get('help', '')} (default: {_shown_default(default, meta.get('help', ''))})"
         kwargs: dict = {"dest": f.name, "default": argparse.SUPPRESS, "help": help_text}
         tp = _unwrap_optional(hints[f.name])
         if tp is bool:
@@ -63,3 +63,13 @@ def config_from_args(cls: type, args: argparse.Namespace, **overrides: Any) -> A
             given[key] = tuple(value)
     given.update(overrides)
     return cls(**given)
+
+
+def _shown_default(default: Any, help_text: str) -> Any:
+    # A field left at None that the run sets from its data says so in its help ("auto: ..."); "None"
+    # would read as "off".
+    if default is None and "(auto:" in help_text:
+        return "auto"
+    if isinstance(default, tuple):
+        return " ".join(map(str, default))
+    return default
