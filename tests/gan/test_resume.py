@@ -74,3 +74,23 @@ def test_sigkill_then_resume_is_bit_identical(tmp_path, case):
         events = [json.loads(x) for x in (tmp_path / "whole" / "events.jsonl").read_text().splitlines()]
         acted = [e for e in events if e.get("action") and e["step"] > info["step"]]
         assert acted, "the diagnostics must act after the kill point for this case to test anything"
+
+
+@pytest.mark.slow
+def test_ctrl_c_stops_cleanly_with_a_checkpoint_and_the_resumed_run_matches(tmp_path):
+    flags, steps, every = [], 300, 100
+    whole = _train(tmp_path / "whole", flags, steps, every)
+    assert whole.returncode == 0, whole.stderr
+    cmd = [sys.executable, "-m", "ganvas", "train", "shapes", "--out", str(tmp_path / "stopped"), *TINY,
+           "--steps", str(steps), "--checkpoint-every", str(every)]
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    _wait_for(tmp_path / "stopped" / "checkpoints" / "step-0000100.json", proc)
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=120)
+    said = " ".join(err.split())  # the terminal renderer wraps long lines
+    assert proc.returncode == 0 and "(SIGINT)" in said and "continue with --resume" in said
+    _, info = ckpt.load_latest(tmp_path / "stopped")
+    assert 100 <= info["step"] < steps
+    resumed = _train(tmp_path / "stopped", ["--resume"], steps, every)
+    assert resumed.returncode == 0, resumed.stderr
+    _assert_same_state(tmp_path / "whole", tmp_path / "stopped")
