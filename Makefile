@@ -26,7 +26,7 @@ demo: venv
 	$(BIN)/ganvas train shapes --out $(DEMO)/run --minutes 3 --width 32 --spectral-norm
 	$(BIN)/ganvas sample $(DEMO)/run --n 64 --grid --out $(DEMO)/samples
 	$(BIN)/ganvas interpolate $(DEMO)/run --out $(DEMO)/walk.gif
-	$(BIN)/ganvas stylize --demo --out $(DEMO)/stylized.png
+	$(BIN)/ganvas stylize --demo --out $(DEMO)/stylized.png --strip $(DEMO)/stylized-strip.png
 	@echo "demo outputs are in $(DEMO)/"
 
 test: venv

@@ -16,8 +16,11 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                    help="the photo, then one or more style images")
     p.add_argument("--out", default=argparse.SUPPRESS,
                    help=f"output image (default: {field_default(StyleConfig, 'out')})")
+    p.add_argument("--strip", metavar="PATH", default=argparse.SUPPRESS,
+                   help="also write photo | style images | result side by side to PATH")
     p.add_argument("--demo", action="store_true",
-                   help="use the built-in demo photo and style instead of CONTENT and STYLE")
+                   help="repaint the built-in photo of Tübingen as The Starry Night instead of CONTENT "
+                        "and STYLE, with the default settings")
     add_config_flags(p, StyleConfig)
     p.set_defaults(run=run)
 
@@ -38,9 +41,8 @@ def _config(args: argparse.Namespace) -> StyleConfig:
             raise GanvasError("--demo: takes no CONTENT or STYLE images; drop them or drop --demo")
         from ..style.demo_images import DEMO_OVERRIDES
 
-        given = {k for k in vars(args) if k in DEMO_OVERRIDES}
-        demo = {k: v for k, v in DEMO_OVERRIDES.items() if k not in given}
-        return config_from_args(StyleConfig, args, **demo)
+        # Only the pictures are overridden; every flag given (--size, --steps...) still applies.
+        return config_from_args(StyleConfig, args, **DEMO_OVERRIDES)
     if len(args.images) < 2:
         raise GanvasError("stylize: needs CONTENT and at least one STYLE image (or --demo)")
     content, *styles = args.images

@@ -25,6 +25,8 @@ class StyleConfig:
     content: str = opt("", "the photo to repaint", cli=False)
     styles: tuple[str, ...] = opt((), "one or more style images", cli=False)
     out: str = opt("stylized.png", "where the result is written", cli=False)
+    strip: Optional[str] = opt(None, "where photo | style images | result, side by side, is also written; "
+                                     "None: nowhere", cli=False)
     style_weights: Optional[tuple[float, ...]] = opt(None, "relative weight of each style image; None: equal")
     style_scale: float = opt(1.0, "style image size relative to the content size")
     preserve_color: Optional[str] = opt(None, "keep the photo's colours", choices=("luminance", "histogram"))

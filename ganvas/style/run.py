@@ -19,6 +19,7 @@ from . import color, pyramid, winograd
 from .inputs import load_init, load_picture
 from .losses import Targets, Weights
 from .optimize import Plan, optimise
+from .strip import side_by_side
 from .vgg import VGGFeatures, load_vgg
 
 ImageLike = Union[str, os.PathLike, Image.Image]
@@ -34,24 +35,41 @@ def stylize(content: ImageLike, style: ImageLike | Sequence[ImageLike], *, progr
 
 
 def stylize_config(config: StyleConfig, progress: Callback = silent) -> Path:
-    """The CLI's entry: paint with `config`, write `config.out`, and return its path."""
+    """The CLI's entry: paint with `config`, write `config.out` (and `config.strip`), return the out path."""
     if not config.content or not config.styles:
         raise GanvasError("stylize: needs a content image and at least one style image")
     inputs = [p for p in (config.content, *config.styles, config.init) if Path(p).exists()]
     out = Path(config.out)
     _check_out(out, inputs)
+    if config.strip:
+        _check_strip(Path(config.strip), out, inputs)
     save = _intermediate_saver(out, inputs, config.save_every)
     result = paint(config.content, list(config.styles), config, progress, on_save=save)
     save_image(result, out, inputs=inputs)
+    if config.strip:
+        save_image(_strip(config, result), config.strip, inputs=inputs)
     return out
 
 
-def _check_out(out: Path, inputs: list) -> None:
+def _strip(config: StyleConfig, result: Image.Image) -> Image.Image:
+    """photo | style images | result at the result's height, each input at the size the run saw it."""
+    photo = load_picture(config.content, config.size, "content")
+    paintings = [load_picture(s, round(config.size * config.style_scale), "style") for s in config.styles]
+    return side_by_side([photo, *paintings, result], height=result.height)
+
+
+def _check_out(out: Path, inputs: list, flag: str = "--out") -> None:
     """Refuse a bad --out before minutes of work, not after."""
     if Image.registered_extensions().get(out.suffix.lower()) is None:
         raise GanvasError(f"{out}: unknown image extension; use .png, .jpg or .webp")
     if any(same_file(out, p) or out.resolve() == Path(p).resolve() for p in inputs):
-        raise GanvasError(f"{out}: is an input image; choose another --out so it is not overwritten")
+        raise GanvasError(f"{out}: is an input image; choose another {flag} so it is not overwritten")
+
+
+def _check_strip(strip: Path, out: Path, inputs: list) -> None:
+    _check_out(strip, inputs, "--strip")
+    if strip.resolve() == out.resolve():
+        raise GanvasError(f"{strip}: is also --out; give --strip a path of its own")
 
 
 def _intermediate_saver(out: Path, inputs: list, every: int):
