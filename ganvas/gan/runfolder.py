@@ -11,6 +11,7 @@ from typing import Any
 from ..config import TrainConfig
 from ..config.fields import from_dict, to_dict
 from ..errors import GanvasError
+from ..models.layers import RESOLUTIONS
 from ..progress import Callback, Progress
 from . import presets
 from .runlog import RunLog, versions
@@ -36,9 +37,8 @@ def _flag(name: str) -> str:
 
 
 def validate(cfg: TrainConfig) -> None:
-    res = cfg.resolution
-    if res is not None and (res < 16 or res > 256 or res & (res - 1)):
-        raise GanvasError(f"--resolution {res}: use a power of two from 16 to 256")
+    if cfg.resolution is not None and cfg.resolution not in RESOLUTIONS:
+        raise GanvasError(f"--resolution {cfg.resolution}: use one of {', '.join(map(str, RESOLUTIONS))}")
     if cfg.channels not in (None, 1, 3):
         raise GanvasError(f"--channels {cfg.channels}: use 1 (grayscale) or 3 (colour)")
     for name in ("batch_size", "z_dim", "width", "log_every", "sample_every", "checkpoint_every"):
@@ -94,7 +94,7 @@ def _inside(child: Path, parent: Path) -> bool:
 
 
 def open_run(explicit: dict, *, resume: bool, force: bool, progress: Callback) -> Opened:
-    from ..data import builtin_settings, prepare, write_skipped_report
+    from ..data import DEFAULT_RESOLUTION, builtin_settings, prepare, write_skipped_report
 
     cfg = TrainConfig(**explicit)
     run = Path(cfg.out)
@@ -116,7 +116,7 @@ def open_run(explicit: dict, *, resume: bool, force: bool, progress: Callback) -
         raise GanvasError(f"--out {run}: is inside the training images {cfg.data}; choose a folder outside it")
 
     preset = builtin_settings(cfg.data)
-    cfg = dataclasses.replace(cfg, resolution=cfg.resolution or preset.get("resolution", 64),
+    cfg = dataclasses.replace(cfg, resolution=cfg.resolution or preset.get("resolution", DEFAULT_RESOLUTION),
                               channels=cfg.channels or preset.get("channels"))
     dataset = prepare(cfg.data, resolution=cfg.resolution, channels=cfg.channels, fit=cfg.fit,
                       data_root=cfg.data_root, progress=progress)

@@ -94,3 +94,43 @@ def test_ctrl_c_stops_cleanly_with_a_checkpoint_and_the_resumed_run_matches(tmp_
     resumed = _train(tmp_path / "stopped", ["--resume"], steps, every)
     assert resumed.returncode == 0, resumed.stderr
     _assert_same_state(tmp_path / "whole", tmp_path / "stopped")
+
+
+POISONED = """
+import sys, torch
+from ganvas.gan.classic import ClassicGAN
+from ganvas.cli import main
+
+real_step, done = ClassicGAN.step, set()
+
+def poisoned(self, real, labels, step):
+    stats = real_step(self, real, labels, step)
+    if step == 135 and step not in done:  # once: the record at 150 diverges and rolls back to 100
+        done.add(step)
+        stats["d_loss"] = torch.tensor(float("nan"))
+    return stats
+
+ClassicGAN.step = poisoned
+sys.exit(main(sys.argv[1:]))
+"""
+
+
+@pytest.mark.slow
+def test_a_run_that_rolled_back_resumes_bit_identically(tmp_path):
+    script = tmp_path / "poisoned.py"
+    script.write_text(POISONED)
+    args = ["train", "shapes", *TINY, "--steps", "300", "--checkpoint-every", "100"]
+    whole = subprocess.run([sys.executable, str(script), *args, "--out", str(tmp_path / "whole")],
+                           capture_output=True, text=True, timeout=600)
+    assert whole.returncode == 0, whole.stderr
+    events = [json.loads(x) for x in (tmp_path / "whole" / "events.jsonl").read_text().splitlines()]
+    assert [e["event"] for e in events if e["event"] == "rollback"] == ["rollback"]
+
+    proc = subprocess.Popen([sys.executable, str(script), *args, "--out", str(tmp_path / "killed")],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    _wait_for(tmp_path / "killed" / "checkpoints" / "step-0000200.json", proc)
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+    resumed = _train(tmp_path / "killed", ["--resume"], 300, 100)
+    assert resumed.returncode == 0, resumed.stderr
+    _assert_same_state(tmp_path / "whole", tmp_path / "killed")

@@ -67,9 +67,22 @@ def test_two_styles_and_noise_start_are_deterministic(TUBINGEN, STARRY):
     assert torch.equal(to_tensor(a), to_tensor(b))
 
 
-def test_adam_runs_and_keeps_pixels_in_range(TUBINGEN, STARRY):
-    out = ganvas.stylize(TUBINGEN, STARRY, size=48, steps=3, optimizer="adam", precision="fp32")
+def test_adam_runs_and_keeps_pixels_in_range(TUBINGEN, STARRY, monkeypatch):
+    import ganvas.style.run as run_module
+
+    iterates = []
+
+    def recording(*args, **kwargs):
+        iterates.append(real_optimise(*args, **kwargs))
+        return iterates[-1]
+
+    real_optimise = run_module.optimise
+    monkeypatch.setattr(run_module, "optimise", recording)
+    out = ganvas.stylize(TUBINGEN, STARRY, size=48, steps=3, optimizer="adam", precision="fp32", init="noise")
     assert out.size == (48, 36)
+    # The iterate itself, before any clamping at save time, stays within the pixel range.
+    assert iterates and all(0.0 <= float(x.min()) and float(x.max()) <= 255.0 for x in iterates)
+    assert any(float(x.max()) - float(x.min()) > 10 for x in iterates)
 
 
 def test_style_weights_must_match_the_styles(TUBINGEN, STARRY):
