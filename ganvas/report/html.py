@@ -14,8 +14,8 @@ from PIL import Image
 
 from ..errors import GanvasError
 from ..io import atomic_write_bytes
-from ..metrics.diagnostics import warmup_steps
-from ..metrics.remedies import ALARMS
+from ..gan.diagnostics import warmup_steps
+from ..gan.remedies import ALARMS
 from ..progress import Callback, Progress, silent
 from . import plots
 

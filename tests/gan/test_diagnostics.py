@@ -5,8 +5,8 @@ import numpy as np
 import pytest
 import torch
 
-from ganvas.metrics.diagnostics import Diagnostics, Event, Thresholds, batch_diversity
-from ganvas.metrics.remedies import ALARMS
+from ganvas.gan.diagnostics import Diagnostics, Event, Thresholds, batch_diversity
+from ganvas.gan.remedies import ALARMS
 
 ACTION_KEYS = {"lr_d_factor", "lr_g_factor", "skip_d_below", "flip"}
 CONFIG = {"data": "shapes", "loss": "ns", "lr_g": 2e-4, "lr_d": 2e-4, "steps": 5000, "resolution": 32,
