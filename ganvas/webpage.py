@@ -13,10 +13,10 @@ from typing import Any, Optional
 from PIL import Image
 
 from .errors import GanvasError
+from .gan.diagnostics import MAX_WARMUP_STEPS
+from .gan.remedies import ALARMS
 from .io import atomic_write_bytes
 from .jsonl import scan_jsonl
-from .metrics.diagnostics import warmup_steps
-from .metrics.remedies import ALARMS
 from .progress import Callback, Progress, silent
 from . import plots
 
@@ -224,13 +224,12 @@ def _timeline(events: list[dict], info: dict, records: list[dict]) -> str:
     if not events:
         text = ("<p>No alarms: no mode collapse, D overpowering, divergence or stalled progress "
                 "was detected.</p>")
-        warmup = warmup_steps(info.get("config") or {})
         reached = max((r.get("step", 0) for r in plots.train_records(records)), default=0)
-        if reached < warmup:
-            text += (f"<p class=\"muted\">The run ended at step {reached}, inside the diagnostics' warm-up "
-                     f"of {warmup} steps, when D winning outright and G's images looking alike are normal: "
-                     "only divergence and blatant cases (a practically perfect D, identical images) "
-                     "were judged.</p>")
+        if reached < MAX_WARMUP_STEPS:
+            text += (f"<p class=\"muted\">The run ended at step {reached}, perhaps inside the diagnostics' "
+                     f"warm-up (until G catches up with D, {MAX_WARMUP_STEPS} steps at most), when D winning "
+                     "outright and G's images looking alike are normal: only divergence and blatant cases "
+                     "(a practically perfect D, identical images) were judged.</p>")
         return _section("diagnostics", "Diagnostics timeline", text)
     auto = bool((info.get("config") or {}).get("auto_stabilize"))
     rows = []

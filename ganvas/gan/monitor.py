@@ -7,7 +7,8 @@ import torch
 
 from ..config import TrainConfig
 from ..config.fields import to_dict
-from .diagnostics import Diagnostics, batch_diversity
+from ..metrics.diversity import batch_diversity
+from .diagnostics import Diagnostics
 from .hooks import Actions, Hook, RunView
 
 EVAL_SEED_OFFSET = 3

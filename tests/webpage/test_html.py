@@ -59,7 +59,8 @@ def test_report_of_a_fresh_run_says_what_is_missing(run_folder):
         png.unlink()
     _, page = _page(run_folder)
     assert "No training records yet" in page and "No sample grids yet" in page
-    assert "No alarms" in page and "ganvas evaluate" in page and "warm-up of 1000 steps" in page
+    assert "No alarms" in page and "ganvas evaluate" in page
+    assert "warm-up (until G catches up with D, 500 steps at most)" in page
     assert "data:image" not in page
 
 

@@ -4,7 +4,7 @@ import re
 
 import pytest
 
-from ganvas.metrics.remedies import ALARMS
+from ganvas.gan.remedies import ALARMS
 from ganvas.webpage import report
 
 
