@@ -210,14 +210,9 @@ def write_results(results: dict, minutes: float, n_generated: int, n_training: i
 
 
 def main(quick: bool = False) -> None:
-    from .table import print_columns
+    from .table import print_icon_table
 
-    missing = oxygen.missing_theme()
-    if missing:
-        print(missing)
-        return
-    rows, table_notes = run(quick)
-    print_columns(TITLE, COLUMNS, rows, table_notes)
+    print_icon_table(TITLE, COLUMNS, lambda: run(quick))
 
 
 if __name__ == "__main__":

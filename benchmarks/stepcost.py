@@ -59,14 +59,9 @@ def run(quick: bool = False) -> tuple[list[dict], list[str]]:
 
 
 def main(quick: bool = False) -> None:
-    from .table import print_columns
+    from .table import print_icon_table
 
-    missing = oxygen.missing_theme()
-    if missing:
-        print(missing)
-        return
-    rows, notes = run(quick)
-    print_columns(TITLE, COLUMNS, rows, notes)
+    print_icon_table(TITLE, COLUMNS, lambda: run(quick))
 
 
 if __name__ == "__main__":

@@ -32,3 +32,15 @@ def _cell(value) -> str:
     if isinstance(value, float):
         return f"{value:,.3g}" if abs(value) < 100 else f"{value:,.0f}"
     return f"{value:,}" if isinstance(value, int) else str(value)
+
+
+def print_icon_table(title: str, columns: list[str], run) -> None:
+    """Run a benchmark over the Oxygen icons and print its table, or say in one line why it cannot run."""
+    from . import oxygen
+
+    missing = oxygen.missing_theme()
+    if missing:
+        print(missing)
+        return
+    rows, notes = run()
+    print_columns(title, columns, rows, notes)

@@ -23,6 +23,8 @@ WEIGHTS = ("ema", "raw")  # the EMA of G (what samples use), or G as the optimis
 
 def run_info(run: str | Path) -> dict:
     """run.json as a dict; a one-line GanvasError when `run` is not a readable run folder."""
+    if not Path(run).is_dir():
+        raise GanvasError(f"{run}: no such run folder; give the --out folder of a `ganvas train` run")
     path = Path(run) / "run.json"
     if not path.is_file():
         raise GanvasError(f"{run}: not a ganvas run folder (no run.json); give the --out folder of `ganvas train`")

@@ -18,6 +18,7 @@ from .gan.remedies import ALARMS
 from .io import atomic_write_bytes
 from .jsonl import scan_jsonl
 from .progress import Callback, Progress, silent
+from .runs import run_info
 from . import plots
 
 MAX_SAMPLE_GRIDS = 8      # enough to see a run develop; the page stays a few MB at most
@@ -42,7 +43,7 @@ img{max-width:100%;image-rendering:pixelated}.grids img{width:240px}
 def report(run: str | os.PathLike, out: Optional[str | os.PathLike] = None, progress: Callback = silent) -> Path:
     """Write one HTML page about the run folder `run` (default RUN/report.html) and return its path."""
     run = Path(run)
-    info = _run_info(run)
+    info = run_info(run)
     path = _out_path(run, out)
     records, bad_metrics = scan_jsonl(run / "metrics.jsonl")
     events, bad_events = scan_jsonl(run / "events.jsonl")
@@ -66,21 +67,6 @@ def report(run: str | os.PathLike, out: Optional[str | os.PathLike] = None, prog
 
 
 # ----- reading the run folder ---------------------------------------------------------------------
-def _run_info(run: Path) -> dict:
-    if not run.is_dir():
-        raise GanvasError(f"{run}: no such run folder; pass the --out folder of a `ganvas train` run")
-    path = run / "run.json"
-    if not path.is_file():
-        raise GanvasError(f"{path}: missing; {run} is not a ganvas run folder (run `ganvas train` first)")
-    try:
-        info = json.loads(path.read_text(encoding="utf-8"))
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise GanvasError(f"{path}: not valid JSON ({exc}); the run folder is damaged") from None
-    if not isinstance(info, dict):
-        raise GanvasError(f"{path}: expected a JSON object; the run folder is damaged")
-    return info
-
-
 def _out_path(run: Path, out: Optional[str | os.PathLike]) -> Path:
     if out is None:
         return run / "report.html"

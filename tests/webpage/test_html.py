@@ -80,7 +80,7 @@ def test_missing_run_or_run_json_is_one_line_error(tmp_path, run_folder):
         report(tmp_path / "nope")
     assert "\n" not in str(exc.value)
     (run_folder / "run.json").unlink()
-    with pytest.raises(GanvasError, match="run.json: missing"):
+    with pytest.raises(GanvasError, match="no run.json"):
         report(run_folder)
 
 
@@ -88,7 +88,7 @@ def test_damaged_run_json_and_non_html_out_are_refused(run_folder):
     with pytest.raises(GanvasError, match="--out"):
         report(run_folder, out=run_folder / "run.json")
     (run_folder / "run.json").write_text("{not json")
-    with pytest.raises(GanvasError, match="not valid JSON"):
+    with pytest.raises(GanvasError, match="run.json: unreadable"):
         report(run_folder)
 
 
