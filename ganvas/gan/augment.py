@@ -200,14 +200,26 @@ class AugmentPipe(torch.nn.Module):
                  "sign_sum": 0.0, "sign_count": 0.0, "steps_since_adjust": 0}
         for name, value in state.items():  # Python ints become int64 buffers, floats float32
             self.register_buffer(name, torch.tensor(value))
+        self._refresh()
+
+    def _refresh(self) -> None:
+        # Host copies of the buffers the control flow reads, so a step on a GPU never waits to learn
+        # the mode or whether p is 0; the buffers stay the truth that checkpoints carry.
+        self._mode = self.MODES[int(self.mode_index)]
+        self._steps = int(self.steps_since_adjust)
+        self._p_positive = bool(self.p > 0)
+
+    def _load_from_state_dict(self, *args, **kwargs) -> None:
+        super()._load_from_state_dict(*args, **kwargs)
+        self._refresh()
 
     @property
     def mode(self) -> str:
-        return self.MODES[int(self.mode_index)]
+        return self._mode
 
     @property
     def active(self) -> bool:
-        return self.mode == "diffaugment" or (self.mode == "ada" and float(self.p) > 0.0)
+        return self._mode == "diffaugment" or (self._mode == "ada" and self._p_positive)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         if not self.active:
@@ -246,17 +258,20 @@ class AugmentPipe(torch.nn.Module):
         if self.mode != "ada":
             return
         self.steps_since_adjust += 1
-        if int(self.steps_since_adjust) < self.interval:
+        self._steps += 1
+        if self._steps < self.interval:
             return
         r_t = self.sign_sum / self.sign_count.clamp(min=1.0)
         step = torch.sign(r_t - self.target) * (batch_size * self.interval) / (self.ada_kimg * 1000.0)
         step = torch.where(self.sign_count > 0, step, torch.zeros_like(step))  # nothing seen: hold p
         self.p.copy_((self.p + step).clamp(0.0, P_MAX))
         self._reset_tally()
+        self._refresh()  # one host read every `interval` steps
 
     def _reset_tally(self) -> None:
         for tally in (self.sign_sum, self.sign_count, self.steps_since_adjust):
             tally.zero_()
+        self._steps = 0
 
     @torch.no_grad()
     def augment_more(self) -> str:
@@ -273,6 +288,7 @@ class AugmentPipe(torch.nn.Module):
             self.p.fill_(max(float(self.p), 0.2))
         self.mode_index.fill_(self.MODES.index("ada"))
         self._reset_tally()
+        self._refresh()
         return f"augmentation: {before} -> ada (target {float(self.target):g}, p {float(self.p):g})"
 
     def extra_repr(self) -> str:

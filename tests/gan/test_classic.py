@@ -63,7 +63,7 @@ def test_rpgan_pairs_fakes_with_reals_and_penalises_both():
 
 def test_augmentation_reaches_d_in_both_steps_and_its_p_is_reported():
     algo = classic(augment="ada")
-    algo.augment.p.fill_(0.5)
+    algo.augment.load_state_dict({**algo.augment.state_dict(), "p": torch.tensor(0.5)})
     seen = []
     algo.D.register_forward_pre_hook(lambda m, args: seen.append(args[0].detach().clone()))
     batch = reals()
