@@ -38,7 +38,7 @@ class TrainConfig:
                          choices=("ns", "minimax", "hinge", "ls", "rpgan"))
     lr_g: float = loop_opt(2e-4, "generator learning rate")
     lr_d: float = loop_opt(2e-4, "discriminator learning rate")
-    beta1: Optional[float] = loop_opt(None, "Adam beta1 (auto: 0.5; 0 for folders of a few thousand images or fewer)")
+    beta1: float = loop_opt(0.5, "Adam beta1")
     beta2: float = loop_opt(0.999, "Adam beta2")
     label_smoothing: float = loop_opt(0.0, "one-sided: real targets become 1 - this")
     skip_d_below: Optional[float] = loop_opt(None, "skip D's step while its loss is below this")
@@ -51,8 +51,7 @@ class TrainConfig:
     augment_policy: tuple[str, ...] = small_opt(("color", "translation", "cutout"), "DiffAugment's operations")
     ada_target: float = small_opt(0.6, "ADA raises p while E[sign(D(real))] is above this")
     ada_kimg: float = small_opt(100.0, "ADA: thousands of images for p to move by 1")
-    r1_gamma: Optional[float] = small_opt(None, "R1 gradient penalty on reals (auto: 0, or 0.1 with augmentation "
-                                          "on small folders; 0 turns it off)")
+    r1_gamma: float = small_opt(0.0, "R1 gradient penalty on reals (and R2 on fakes with --loss rpgan); 0 is off")
     r1_every: int = small_opt(16, "lazy regularisation: the penalty every N D steps (1: every step)")
 
     steps: Optional[int] = budget_opt(None, "total steps the run aims for")

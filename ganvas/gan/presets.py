@@ -14,8 +14,8 @@ from ..config import TrainConfig
 
 SMALL_DATA = 5_000  # images; below this a folder counts as small
 
-CLASSIC = {"augment": "none", "r1_gamma": 0.0, "beta1": 0.5}
-SMALL = {"augment": "diffaugment", "r1_gamma": 0.1, "beta1": 0.5}
+CLASSIC = {"augment": "none"}
+SMALL = {"augment": "diffaugment"}
 
 AUTO_FIELDS = tuple(CLASSIC)
 

@@ -52,13 +52,13 @@ def validate(cfg: TrainConfig) -> None:
         raise GanvasError(f"--ema {cfg.ema}: use a decay in [0, 1), e.g. 0.999, or 0 to turn EMA off")
     if not 0 <= cfg.label_smoothing < 0.5:
         raise GanvasError(f"--label-smoothing {cfg.label_smoothing}: use a value in [0, 0.5), e.g. 0.1")
-    if cfg.r1_gamma is not None and cfg.r1_gamma < 0:
+    if cfg.r1_gamma < 0:
         raise GanvasError(f"--r1-gamma {cfg.r1_gamma}: use 0 (off) or a positive weight, e.g. 0.1")
     if cfg.r1_every < 1:
         raise GanvasError(f"--r1-every {cfg.r1_every}: use 1 (every step) or more (lazy)")
     if not 0 < cfg.ada_target < 1:
         raise GanvasError(f"--ada-target {cfg.ada_target}: use a value in (0, 1), e.g. 0.6")
-    if cfg.beta1 is not None and not 0 <= cfg.beta1 < 1:
+    if not 0 <= cfg.beta1 < 1:
         raise GanvasError(f"--beta1 {cfg.beta1}: use a value in [0, 1), e.g. 0.5 or 0")
 
 
