@@ -201,10 +201,15 @@ class AugmentPipe(torch.nn.Module):
                  "sign_sum": 0.0, "sign_count": 0.0, "steps_since_adjust": 0}
         for name, value in state.items():  # Python ints become int64 buffers, floats float32
             self.register_buffer(name, torch.tensor(value))
+        self._mode = mode  # the buffer's value, readable without waiting for a GPU
 
     @property
     def mode(self) -> str:
-        return self.MODES[int(self.mode_index)]
+        return self._mode
+
+    def _load_from_state_dict(self, *args, **kwargs) -> None:
+        super()._load_from_state_dict(*args, **kwargs)
+        self._mode = self.MODES[int(self.mode_index)]
 
     @property
     def active(self) -> bool:
@@ -277,6 +282,7 @@ class AugmentPipe(torch.nn.Module):
         if before == "diffaugment":  # it augmented every image; ADA from p = 0 would drop that at once
             self.p.fill_(max(float(self.p), 0.2))
         self.mode_index.fill_(self.MODES.index("ada"))
+        self._mode = "ada"
         self._reset_tally()
         return f"augmentation: {before} -> ada (target {float(self.target):g}, p {float(self.p):g})"
 
