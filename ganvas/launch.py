@@ -7,6 +7,7 @@ adds is the one line that says which rank failed first and why, instead of the a
 """
 from __future__ import annotations
 
+import logging
 import os
 import signal
 from typing import Optional
@@ -40,6 +41,7 @@ def launch(nproc: int, program: list[str]) -> tuple[int, Optional[str]]:
     from torch.distributed.run import get_args_parser, run
 
     os.environ.setdefault("OMP_NUM_THREADS", str(max(1, (os.cpu_count() or 1) // nproc)))
+    _quiet_agent()
     args = get_args_parser().parse_args(["--standalone", "--nproc-per-node", str(nproc), "--max-restarts", "0",
                                          *program])
     try:
@@ -51,17 +53,31 @@ def launch(nproc: int, program: list[str]) -> tuple[int, Optional[str]]:
     return 0, None
 
 
+def _quiet_agent() -> None:
+    """The agent logs every signal and exit code it handles; the command's own lines say what matters."""
+    for name in list(logging.Logger.manager.loggerDict):
+        if name.startswith("torch.distributed.elastic") or name.startswith("torch.distributed.launcher"):
+            logging.getLogger(name).setLevel(logging.CRITICAL)
+
+
 def describe(failures: dict) -> tuple[int, Optional[str]]:
     """The exit code and line for a failed job: the root cause, not the ranks it took down with it.
 
-    A rank that crashed comes first; then one killed by a signal of its own (the OOM killer's SIGKILL, a
-    SIGSEGV); last one that the agent stopped with SIGTERM, which it sends the survivors of a failure.
+    A rank that crashed comes first; then a user error (the worker has printed it); then a rank killed
+    by a signal of its own (the OOM killer's SIGKILL, a SIGSEGV); last one that the agent stopped with
+    SIGTERM, which it sends the survivors of a failure.
     """
     codes = {rank: failure.exitcode for rank, failure in failures.items()}
-    causes = [rank for rank, code in codes.items() if code not in (USER_ERROR, LOST_CONTACT)]
-    if not causes:  # a user error, which the worker has printed already
-        return (USER_ERROR if USER_ERROR in codes.values() else LOST_CONTACT), None
-    rank = min(causes, key=lambda r: (codes[r] < 0, codes[r] == -signal.SIGTERM, r))
+    crashed = [rank for rank, code in codes.items() if code > 0 and code not in (USER_ERROR, LOST_CONTACT)]
+    signalled = [rank for rank, code in codes.items() if code < 0]
+    if crashed:
+        rank = min(crashed)
+    elif USER_ERROR in codes.values():
+        return USER_ERROR, None
+    elif signalled:
+        rank = min(signalled, key=lambda r: (codes[r] == -signal.SIGTERM, r))
+    else:
+        return LOST_CONTACT, None
     failure = failures[rank]
     if failure.exitcode < 0:
         name = signal.Signals(-failure.exitcode).name

@@ -41,10 +41,21 @@ def lost_contact(exc: BaseException) -> bool:
     return isinstance(exc, RuntimeError) and any(sign in str(exc) for sign in _PEER_LOST)
 
 
-def _wants_cuda(device: str) -> bool:
-    if device == "auto":
-        return torch.cuda.is_available()
-    return torch.device(device).type == "cuda"
+def _rank_device(device: str, local_rank: int, rank: int) -> torch.device:
+    """cuda:LOCAL_RANK when the run is on GPUs, else the CPU."""
+    from .device import pick_device
+    from .errors import GanvasError, ReportedElsewhere
+
+    try:
+        chosen = pick_device(device)
+    except GanvasError as exc:  # the same on every rank: rank 0 says it
+        raise (exc if rank == 0 else ReportedElsewhere(str(exc))) from None
+    if chosen.type != "cuda":
+        return torch.device("cpu")
+    if local_rank >= torch.cuda.device_count():
+        raise GanvasError(f"local rank {local_rank} has no GPU of its own ({torch.cuda.device_count()} "
+                          "visible); start at most one process per GPU, or train on the CPU with --device cpu")
+    return torch.device("cuda", local_rank)
 
 
 @dataclass(frozen=True)
@@ -74,8 +85,8 @@ class Runtime:
 
         rank = int(environ["RANK"])
         local_rank = int(environ.get("LOCAL_RANK", rank))
-        cuda = _wants_cuda(device)
-        where = torch.device("cuda", local_rank) if cuda else torch.device("cpu")
+        where = _rank_device(device, local_rank, rank)
+        cuda = where.type == "cuda"
         owns = not dist.is_initialized()
         if owns:
             if cuda:

@@ -1,7 +1,8 @@
-"""`ganvas train --nproc 2` end to end on CPU: one writer, and SIGKILL of the whole job then --resume ends
-bit-identical to an uninterrupted 2-process run."""
+"""`ganvas train --nproc 2` end to end on CPU: one writer, SIGKILL of the whole job then --resume ends
+bit-identical to an uninterrupted 2-process run, and a resume with another number of processes."""
 import json
 import os
+import shutil
 import signal
 import time
 
@@ -83,3 +84,15 @@ def test_sigkill_of_the_job_then_resume_is_bit_identical(whole, tmp_path):
     different = [k for k in a if not torch.equal(a[k], b[k])]
     assert set(a) == set(b) and not different, different[:5]
     assert info_a["state"] == info_b["state"]
+
+
+def test_a_resume_with_another_number_of_processes_goes_on_and_says_it_is_not_bit_identical(whole, tmp_path):
+    run, _ = whole
+    copy = tmp_path / "copy"
+    shutil.copytree(run, copy)
+    job = ganvas("train", "--out", copy, "--resume", "--steps", "120")  # one process now
+    assert job.returncode == 0, job.stderr[-3000:]
+    said = " ".join(job.stderr.split())
+    assert "trained with 2 process(es) and resumes with 1" in said and "not bit for bit" in said
+    tensors, info = ckpt.load_latest(copy)
+    assert info["step"] == 120 and info["processes"] == 1 and "rng.cpu" in tensors

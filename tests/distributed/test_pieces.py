@@ -172,6 +172,7 @@ def test_the_launcher_names_the_rank_that_failed_first_not_the_ones_it_took_down
     code, line = describe({0: _failure(-15), 1: _failure(-9)})
     assert line.startswith("rank 1 failed (killed by SIGKILL)")
     assert describe({0: _failure(2), 1: _failure(2)}) == (2, None)  # a user error: the worker said it
+    assert describe({0: _failure(-15), 1: _failure(2)}) == (2, None)
 
 
 def test_nproc_is_taken_out_of_the_relaunched_command():
