@@ -1,5 +1,7 @@
 """A rank that fails ends the whole job within the timeout, with one line naming it; nothing hangs, and the
-last checkpoint stays intact. A signal to one rank stops them all at the same step, with a checkpoint."""
+last checkpoint stays intact. What reaches one rank only is acted on by all: a signal stops them at the
+same step, with a checkpoint; a NaN loss rolls them all back."""
+import json
 import subprocess
 import sys
 import time
@@ -16,9 +18,10 @@ LAUNCH = ("import sys; from ganvas.launch import launch; code, line = launch(2, 
           "sys.exit(code)")
 
 
-def _job(out, how, after, **extra_env):
+def _job(out, how, after, *more, **extra_env):
     start = time.monotonic()
-    job = subprocess.run([sys.executable, "-c", LAUNCH, str(HERE / "worker_rank1.py"), str(out), how, str(after)],
+    job = subprocess.run([sys.executable, "-c", LAUNCH, str(HERE / "worker_rank1.py"), str(out), how, str(after),
+                          *map(str, more)],
                          cwd=REPO, env={**env(), **extra_env}, capture_output=True, text=True, timeout=180)
     return job, time.monotonic() - start
 
@@ -54,3 +57,14 @@ def test_a_sigterm_to_one_rank_stops_every_rank_at_the_same_step_with_a_checkpoi
     job, _ = _job(tmp_path / "run", "signal", 25)
     assert job.returncode == 0, job.stderr[-3000:]  # rank 0 went no further: it would have lost rank 1
     _intact(tmp_path / "run", 25)  # a stop's checkpoint, between the every-20-steps ones
+
+
+def test_a_nan_loss_on_one_rank_rolls_every_rank_back(tmp_path):
+    job, _ = _job(tmp_path / "run", "nan", 25, 40)
+    assert job.returncode == 0, job.stderr[-3000:]  # had one rank alone rolled back, the ranks would differ
+    events = [json.loads(line) for line in (tmp_path / "run" / "events.jsonl").read_text().splitlines()]
+    rollbacks = [e for e in events if e["event"] == "rollback"]
+    assert len(rollbacks) == 1 and "rolled back to step 20" in rollbacks[0]["message"]
+    tensors, info = ckpt.load_latest(tmp_path / "run")
+    assert info["step"] == 40
+    assert info["optimizers"]["opt_g"]["param_groups"][0]["lr"] == 1e-4  # halved, on rank 0 as on rank 1
