@@ -6,19 +6,21 @@ import platform
 
 import torch
 
-from . import gan, smalldata, stepcost, style
+from . import gan, scaling, smalldata, stepcost, style
 from .table import print_table
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m benchmarks")
     parser.add_argument("--quick", action="store_true", help="fewer steps, smaller images: a smoke run")
-    parser.add_argument("--only", choices=("gan", "style", "smalldata", "stepcost"),
+    parser.add_argument("--only", choices=("gan", "scaling", "style", "smalldata", "stepcost"),
                         help="run one benchmark (smalldata: its quality table and its step-cost table)")
     args = parser.parse_args()
     print(f"{platform.processor() or platform.machine()}, {torch.get_num_threads()} threads, torch {torch.__version__}")
     if args.only in (None, "gan"):
         print_table("GAN training and sampling (CPU)", gan.run(args.quick))
+    if args.only in (None, "scaling"):
+        print_table("Scaling out on the CPU: processes against threads (torchrun, gloo)", scaling.run(args.quick))
     if args.only in (None, "style"):
         print_table("Style transfer (CPU)", style.run(args.quick))
     if args.only in (None, "smalldata"):

@@ -1,4 +1,4 @@
-"""Where to run and at what precision: bf16 autocast where the hardware has bf16 arithmetic."""
+"""Where to run and at what precision: bf16 autocast where the hardware has bf16 arithmetic, fp16 when asked."""
 from __future__ import annotations
 
 import contextlib
@@ -42,7 +42,9 @@ def use_bf16(precision: str, device: torch.device) -> bool:
     return cpu_has_bf16()
 
 
-def autocast(device: torch.device, bf16: bool) -> contextlib.AbstractContextManager:
+def autocast(device: torch.device, bf16: bool, fp16: bool = False) -> contextlib.AbstractContextManager:
+    if fp16:
+        return torch.autocast(device.type, dtype=torch.float16)
     if not bf16:
         return contextlib.nullcontext()
     return torch.autocast(device.type, dtype=torch.bfloat16)
@@ -75,29 +77,35 @@ class Placement:
 
     device: torch.device
     bf16: bool
+    fp16: bool = False  # fp16 autocast, whose gradients need a loss scale (GPUs without bf16)
 
     @classmethod
-    def choose(cls, device: str = "auto", precision: str = "auto") -> "Placement":
-        where = pick_device(device)
+    def choose(cls, device: str = "auto", precision: str = "auto",
+               where: Optional[torch.device] = None) -> "Placement":
+        """`where`, when given, is the device a launcher assigned (cuda:LOCAL_RANK); it wins over `device`."""
+        where = where if where is not None else pick_device(device)
+        if precision == "fp16":
+            return cls(where, False, True)
         return cls(where, use_bf16(precision, where))
 
     @property
     def channels_last(self) -> bool:
         # oneDNN's convolutions run fastest in NHWC on CPU, and bf16 tensor cores want it on GPU.
-        return self.device.type == "cpu" or self.bf16
+        return self.device.type == "cpu" or self.bf16 or self.fp16
 
     @property
     def memory_format(self) -> torch.memory_format:
         return torch.channels_last if self.channels_last else torch.contiguous_format
 
     def autocast(self) -> contextlib.AbstractContextManager:
-        return autocast(self.device, self.bf16)
+        return autocast(self.device, self.bf16, self.fp16)
 
     def place(self, module: torch.nn.Module) -> torch.nn.Module:
         return module.to(self.device, memory_format=self.memory_format)
 
     def describe(self) -> str:
-        return f"{self.device}, {'bf16 autocast' if self.bf16 else 'fp32'}"
+        kind = "fp16 autocast, scaled losses" if self.fp16 else "bf16 autocast" if self.bf16 else "fp32"
+        return f"{self.device}, {kind}"
 
 
 @contextlib.contextmanager

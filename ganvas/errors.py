@@ -6,3 +6,7 @@ class GanvasError(Exception):
 
     The CLI prints it without a traceback and exits with code 2.
     """
+
+
+class ReportedElsewhere(GanvasError):
+    """A failure every process of a multi-process run shares: rank 0 reports it, the others exit quietly."""

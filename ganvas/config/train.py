@@ -7,14 +7,16 @@ from typing import Optional
 
 from .fields import opt
 
-DATA, NETWORKS, LOOP, SMALL, BUDGET, SPEED, OUTPUT = (
-    "data", "networks", "the loop and its stabilisers", "small data", "budget", "reproducibility and speed", "output")
+DATA, NETWORKS, LOOP, SMALL, BUDGET, SPEED, SCALE, OUTPUT = (
+    "data", "networks", "the loop and its stabilisers", "small data", "budget", "reproducibility and speed",
+    "several processes (torchrun, --nproc)", "output")
 data_opt = functools.partial(opt, group=DATA)
 net_opt = functools.partial(opt, group=NETWORKS)
 loop_opt = functools.partial(opt, group=LOOP)
 small_opt = functools.partial(opt, group=SMALL)
 budget_opt = functools.partial(opt, group=BUDGET)
 speed_opt = functools.partial(opt, group=SPEED)
+scale_opt = functools.partial(opt, group=SCALE)
 out_opt = functools.partial(opt, group=OUTPUT)
 
 
@@ -61,9 +63,18 @@ class TrainConfig:
 
     seed: int = speed_opt(0, "random seed")
     deterministic: bool = speed_opt(False, "deterministic kernels, so a run repeats bit for bit")
-    precision: str = speed_opt("auto", "bf16 autocast where the CPU/GPU supports it", choices=("auto", "bf16", "fp32"))
-    device: str = speed_opt("auto", "cpu, cuda, cuda:N or auto")
+    precision: str = speed_opt("auto", "bf16 autocast where the CPU/GPU supports it; fp16 scales the losses "
+                               "(GPUs without bf16)", choices=("auto", "bf16", "fp16", "fp32"))
+    device: str = speed_opt("auto", "cpu, cuda, cuda:N or auto (under torchrun: cuda:LOCAL_RANK)")
     threads: Optional[int] = speed_opt(None, "CPU threads (default: PyTorch's choice)")
+    compile: bool = speed_opt(False, "torch.compile G and D (worth it on GPUs; the first steps compile)")
+
+    batch_per_rank: Optional[int] = scale_opt(None, "images per process per step; --batch-size becomes this "
+                                              "times the processes (default: --batch-size / processes)")
+    accumulate: int = scale_opt(1, "split each process's batch into N passes whose gradients add up before "
+                                "the step: less memory, the same batch")
+    sync_bn: bool = scale_opt(True, "BatchNorm statistics over every process's images, as in one process")
+    dist_timeout: float = scale_opt(300.0, "seconds a process waits for the others before the whole job ends")
 
     log_every: int = out_opt(50, "steps between metric records and progress syncs")
     sample_every: int = out_opt(500, "steps between sample grids")

@@ -12,6 +12,7 @@ returns its input, so a run with the pipe off is bit-identical to a run without 
 from __future__ import annotations
 
 import math
+from typing import Callable, Optional
 
 import torch
 import torch.nn.functional as F
@@ -252,18 +253,22 @@ class AugmentPipe(torch.nn.Module):
             self.sign_count += signs.numel()
 
     @torch.no_grad()
-    def adjust(self, batch_size: int) -> None:
+    def adjust(self, batch_size: int, reduce: Optional[Callable[[torch.Tensor], torch.Tensor]] = None) -> None:
         """Once per D step. Every `interval` steps ADA moves p one step: up while D is surer of the
-        reals than the target (it is memorising them), down otherwise."""
+        reals than the target (it is memorising them), down otherwise. `batch_size` is the images of
+        one step over all ranks; `reduce` sums the tally over the ranks, so p stays equal on each."""
         if self.mode != "ada":
             return
         self.steps_since_adjust += 1
         self._steps += 1
         if self._steps < self.interval:
             return
-        r_t = self.sign_sum / self.sign_count.clamp(min=1.0)
+        sign_sum, sign_count = self.sign_sum, self.sign_count
+        if reduce is not None:
+            sign_sum, sign_count = reduce(torch.stack([sign_sum, sign_count]))
+        r_t = sign_sum / sign_count.clamp(min=1.0)
         step = torch.sign(r_t - self.target) * (batch_size * self.interval) / (self.ada_kimg * 1000.0)
-        step = torch.where(self.sign_count > 0, step, torch.zeros_like(step))  # nothing seen: hold p
+        step = torch.where(sign_count > 0, step, torch.zeros_like(step))  # nothing seen: hold p
         self.p.copy_((self.p + step).clamp(0.0, P_MAX))
         self._reset_tally()
         self._refresh()  # one host read every `interval` steps

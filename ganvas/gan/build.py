@@ -13,11 +13,13 @@ from ..errors import GanvasError
 from ..models import ModelSpec, build_discriminator, build_generator
 from ..models.latent import LatentSampler
 from ..progress import Callback, Progress
+from ..runtime import SINGLE, Runtime
 from .augment import AugmentPipe
 from .batches import Batches
 from .classic import ClassicGAN
 from .hooks import Hook
 from .loop import Loop
+from .parallel import Parallel
 from .runlog import RunLog
 
 DEFAULT_STEPS = 10_000
@@ -46,12 +48,15 @@ def build_augment(cfg: TrainConfig) -> AugmentPipe:
         raise GanvasError(f"--augment {cfg.augment}: {exc}") from None
 
 
-def build_algorithm(cfg: TrainConfig, spec: ModelSpec, placement: Placement, sampler: LatentSampler) -> ClassicGAN:
+def build_algorithm(cfg: TrainConfig, spec: ModelSpec, placement: Placement, sampler: LatentSampler,
+                    runtime: Runtime = SINGLE) -> ClassicGAN:
     G, D = build_networks(spec, placement)
     return ClassicGAN(G, D, augment=build_augment(cfg).to(placement.device), sampler=sampler,
                       autocast=placement.autocast, loss=cfg.loss, lr_g=cfg.lr_g, lr_d=cfg.lr_d,
                       betas=(cfg.beta1, cfg.beta2), label_smoothing=cfg.label_smoothing, r1_gamma=cfg.r1_gamma,
-                      r1_every=cfg.r1_every, ema_decay=cfg.ema, skip_d_below=cfg.skip_d_below)
+                      r1_every=cfg.r1_every, ema_decay=cfg.ema, skip_d_below=cfg.skip_d_below,
+                      parallel=Parallel(runtime, sync_bn=cfg.sync_bn), passes=cfg.accumulate,
+                      fp16=placement.fp16, compile=cfg.compile)
 
 
 def target_steps(cfg: TrainConfig, per_epoch: int) -> Optional[int]:
@@ -69,23 +74,36 @@ def _real_eval(images: torch.Tensor, n: int, seed: int) -> torch.Tensor:
 
 
 def build_loop(cfg: TrainConfig, dataset, run: Path, log: RunLog, progress: Callback, *,
-               hooks: tuple[Hook, ...] = (), should_stop: Optional[Callable[[], bool]] = None) -> Loop:
-    placement = Placement.choose(cfg.device, cfg.precision)
+               hooks: tuple[Hook, ...] = (), should_stop: Optional[Callable[[], bool]] = None,
+               runtime: Runtime = SINGLE) -> Loop:
+    placement = Placement.choose(cfg.device, cfg.precision, where=runtime.device)
     spec = model_spec(cfg, dataset.classes)
     sampler = LatentSampler(spec.z_dim, spec.num_classes)
-    algorithm = build_algorithm(cfg, spec, placement, sampler)
+    algorithm = build_algorithm(cfg, spec, placement, sampler, runtime)  # the same weights on every rank
+    if runtime.distributed:
+        torch.manual_seed(runtime.rank_seed(cfg.seed))  # from here on each rank draws its own latents
     data = Batches(dataset.images, dataset.labels if spec.num_classes else None, cfg.batch_size, cfg.seed,
-                   cfg.flip, placement.device, placement.channels_last)
+                   cfg.flip, placement.device, placement.channels_last, runtime.rank, runtime.world)
     progress(Progress("train", "note", message=f"{cfg.arch} {cfg.resolution}px x{cfg.channels} on "
-                      f"{placement.describe()}, batch {data.batch_size}, {len(dataset)} images, "
+                      f"{placement.describe()}, {_batch_words(cfg, data, runtime)}, {len(dataset)} images, "
                       f"augment {cfg.augment}, R1 {cfg.r1_gamma:g}"))
     real_eval = _real_eval(dataset.images, cfg.eval_samples, cfg.seed)
-    every_hook = [*_standard_hooks(cfg, run, real_eval, len(dataset)), *hooks]
+    # Hooks watch and write, so they live on rank 0 alone; their changes reach the others (Actions.share).
+    every_hook = [*_standard_hooks(cfg, run, real_eval, len(dataset)), *hooks] if runtime.is_main else []
     _check_hook_names(every_hook)
     return Loop(algorithm=algorithm, data=data, log=log, cfg=cfg, run=run, spec=spec, placement=placement,
                 sampler=sampler, fixed_latents=sampler.fixed(64, cfg.seed + FIXED_SEED_OFFSET, placement.device),
                 real_eval=real_eval, target_steps=target_steps(cfg, data.per_epoch), hooks=every_hook,
-                progress=progress, should_stop=should_stop)
+                progress=progress, should_stop=should_stop, runtime=runtime)
+
+
+def _batch_words(cfg: TrainConfig, data: Batches, runtime: Runtime) -> str:
+    passes = f" in {cfg.accumulate} passes of {data.rank_batch // cfg.accumulate}" if cfg.accumulate > 1 else ""
+    if not runtime.distributed:
+        return f"batch {data.batch_size}{passes}"
+    source = "--batch-per-rank" if cfg.batch_per_rank is not None else "--batch-size / processes"
+    return (f"batch {data.batch_size} = {runtime.world} processes x {data.rank_batch} ({source}){passes}, "
+            f"{runtime.backend}")
 
 
 def _standard_hooks(cfg: TrainConfig, run: Path, real_eval: torch.Tensor, n_images: int) -> list[Hook]:

@@ -3,6 +3,10 @@
 A hook may add keys to a log record, act at eval time or after any step, and keep state through
 `state_dict`/`load_state_dict` (plain JSON), which every checkpoint carries. It never draws from the
 global RNG (the view's sampling leaves it untouched), so a resumed run replays the same numbers.
+
+Over several processes hooks run on rank 0 only (they watch and write). What they change in the run
+goes through `Actions`, which notes each change; the loop sends the notes to the other ranks, which
+make the same changes, so every rank trains with the same learning rates, thresholds and augmentation.
 """
 from __future__ import annotations
 
@@ -91,20 +95,29 @@ class RunView:
 class Actions:
     """The only way a hook changes a run. Each method is one of the lesson's in-flight cures, or output."""
 
-    def __init__(self, loop: Any):
-        self._loop = loop
+    def __init__(self, loop: Any, record: bool = False):
+        self._loop, self._record = loop, record
+        self.journal: list[tuple[str, tuple]] = []  # the changes made since the ranks last agreed
+
+    def _note(self, name: str, *args) -> None:
+        if self._record:  # only over several ranks, where `share` empties it
+            self.journal.append((name, args))
 
     def scale_lr(self, name: str, factor: float) -> None:
+        self._note("scale_lr", name, factor)
         algo = self._loop.algorithm
         algo.set_learning_rate(name, algo.learning_rates()[name] * factor)
 
     def set_skip_d_below(self, threshold: Optional[float]) -> None:
+        self._note("set_skip_d_below", threshold)
         self._loop.algorithm.skip.threshold = threshold
 
     def set_flip(self, on: bool) -> None:
+        self._note("set_flip", on)
         self._loop.data.flip = on
 
     def augment_more(self) -> str:
+        self._note("augment_more")
         return self._loop.algorithm.augment.augment_more()
 
     def apply(self, action: dict) -> list[str]:
@@ -131,4 +144,14 @@ class Actions:
         self._loop.event(name, message, remedy, action)
 
     def request_stop(self, reason: str) -> None:
+        self._note("request_stop", reason)
         self._loop.stop_reason = self._loop.stop_reason or reason
+
+    def share(self, runtime) -> None:
+        """Make rank 0's changes on every other rank too (a collective: every rank calls it)."""
+        journal = runtime.broadcast_object(self.journal if runtime.is_main else None)
+        self.journal = []
+        if not runtime.is_main:
+            for name, args in journal:
+                getattr(self, name)(*args)
+            self.journal = []  # what was replayed is not sent on again

@@ -4,6 +4,10 @@ Each step hands one batch to the algorithm, then runs the cadence in a fixed ord
 samples, checkpoint. Evaluating before checkpointing is what lets a resumed run keep its best score.
 A rollback moves the clock back to the restored checkpoint and ends that step's cadence, so nothing
 is evaluated, drawn or saved twice for the old step.
+
+Over several processes every rank runs this loop in step, and what one rank could decide alone is
+agreed first (gan/ranks.py): stops, the records the guard reads, what hooks change on rank 0. Only
+rank 0 writes (records, samples, plots, checkpoints); every rank takes part in a save.
 """
 from __future__ import annotations
 
@@ -24,6 +28,8 @@ from ..errors import GanvasError
 from ..models.invoke import generate
 from ..plots import plot_losses
 from ..progress import Callback, Progress
+from ..runtime import SINGLE, Runtime
+from . import ranks
 from . import state as train_state
 from .hooks import Actions, Hook, RunView
 from .runlog import RunLog
@@ -57,12 +63,16 @@ class Loop:
 
     def __init__(self, *, algorithm, data, log: RunLog, cfg: TrainConfig, run: Path, spec, placement: Placement,
                  sampler, fixed_latents, real_eval: torch.Tensor, target_steps: Optional[int],
-                 hooks: list[Hook], progress: Callback, should_stop: Optional[Callable[[], bool]] = None):
+                 hooks: list[Hook], progress: Callback, should_stop: Optional[Callable[[], bool]] = None,
+                 runtime: Runtime = SINGLE):
         self.algorithm, self.data, self.log, self.cfg, self.run = algorithm, data, log, cfg, run
         self.spec, self.placement, self.sampler = spec, placement, sampler
         self.fixed_latents, self.real_eval, self.target_steps = fixed_latents, real_eval, target_steps
         self.hooks, self.progress, self.should_stop = hooks, progress, should_stop
-        self.view, self.actions = RunView(self), Actions(self)
+        self.runtime = runtime
+        self.view, self.actions = RunView(self), Actions(self, record=runtime.distributed)
+        # Rank 0 alone holds the hooks; the others must know whether a step ends with a hook's changes.
+        self.step_hooks = runtime.broadcast_object(any(type(h).on_step is not Hook.on_step for h in hooks))
         self.guard = DivergenceGuard()
         self.step = self.nimg = self.last_save = 0
         self.sums: dict[str, torch.Tensor] = {}
@@ -80,9 +90,9 @@ class Loop:
                 real, labels = next(batches)
                 self._accumulate(self.algorithm.step(real, labels, self.step))
                 self.step += 1
-                self.nimg += len(real)
-                for hook in self.hooks:
-                    hook.on_step(self.view, self.actions)
+                self.nimg += len(real) * self.runtime.world
+                if self.step_hooks:
+                    self._call_hooks(lambda hook: hook.on_step(self.view, self.actions))
                 if not self._cadence():
                     batches = self.data.from_step(self.step)
         return self._finish()
@@ -92,9 +102,17 @@ class Loop:
             self.stop_reason = "stop requested"
         if self.stop_reason is None and time.monotonic() >= deadline:
             self.stop_reason = "time budget"
+        if self.runtime.distributed:
+            self.stop_reason = ranks.agree_on_stop(self.runtime, self.stop_reason)
         if self.stop_reason is None and self.target_steps is not None and self.step >= self.target_steps:
             self.stop_reason = "target reached"
         return self.stop_reason is not None
+
+    def _call_hooks(self, call: Callable[[Hook], None]) -> None:
+        for hook in self.hooks:  # empty off rank 0
+            call(hook)
+        if self.runtime.distributed:
+            self.actions.share(self.runtime)
 
     def _finish(self) -> dict:
         """What the cadence left out at the last step: a record (only for a run that is over), a grid and
@@ -124,8 +142,7 @@ class Loop:
         if step % cfg.log_every == 0 and not self._log():
             return False
         if step % (cfg.eval_every or cfg.checkpoint_every) == 0:
-            for hook in self.hooks:
-                hook.on_eval(self.view, self.actions)
+            self._call_hooks(lambda hook: hook.on_eval(self.view, self.actions))
         if step % cfg.sample_every == 0:
             self.samples()
         if step % cfg.checkpoint_every == 0:
@@ -133,7 +150,10 @@ class Loop:
         return True
 
     def _means(self) -> dict[str, float]:
-        means = {k: float(v) / self.counts[k] for k, v in self.sums.items()}
+        if self.runtime.distributed:
+            means = ranks.mean_over_ranks(self.runtime, self.sums, self.counts, self.placement.device)
+        else:
+            means = {k: float(v) / self.counts[k] for k, v in self.sums.items()}
         self.sums, self.counts = {}, {}
         return means
 
@@ -152,8 +172,7 @@ class Loop:
                   **{k: round(v, stats[k].precision if k in stats else 5) for k, v in means.items()},
                   **{f"lr_{name.lower()}": lr for name, lr in rates.items()},
                   "skipped_d": self.algorithm.skip.skipped}
-        for hook in self.hooks:
-            hook.on_log(self.view, record, self.actions)
+        self._call_hooks(lambda hook: hook.on_log(self.view, record, self.actions))
         self.log.metric(record)
         shown = {"img/s": record["img_per_s"],
                  **{s.label: record[s.key] for s in self.algorithm.stats if s.label and s.key in record}}
@@ -167,6 +186,8 @@ class Loop:
         return generate(G, z, labels, placement=self.placement)
 
     def samples(self) -> None:
+        if not self.runtime.is_main:
+            return
         path = self.log.sample_grid(self.generate(*self.fixed_latents), self.step)
         if self.log.records:
             plot_losses(self.log.records, self.run / "losses.png", self.log.events())
@@ -179,13 +200,25 @@ class Loop:
         return objects
 
     def save(self) -> None:
-        tensors, info = train_state.capture(self.algorithm.modules, self.algorithm.optimizers, self.stateful())
-        info.update(format=FORMAT, model=self.spec.to_dict(), config=to_dict(self.cfg),
-                    clock={"step": self.step, "nimg": self.nimg})
-        ckpt.save(self.run, self.step, tensors, info)
+        """Every rank calls it (a collective when distributed); rank 0 writes."""
+        everyone = None
+        if self.runtime.distributed:
+            everyone = ranks.gather_for_save(self.runtime, self.algorithm.modules, self.sums, self.step)
+        if self.runtime.is_main:
+            self._write_checkpoint(everyone)
         self.last_save = self.step
 
+    def _write_checkpoint(self, everyone: Optional[list[dict]]) -> None:
+        rng = train_state.rank_rng_tensors([r["rng"] for r in everyone]) if everyone else None
+        tensors, info = train_state.capture(self.algorithm.modules, self.algorithm.optimizers, self.stateful(), rng)
+        if everyone:
+            info["state"]["loop"]["by_rank"] = [r["sums"] for r in everyone]
+        info.update(format=FORMAT, model=self.spec.to_dict(), config=to_dict(self.cfg),
+                    clock={"step": self.step, "nimg": self.nimg}, processes=self.runtime.world)
+        ckpt.save(self.run, self.step, tensors, info)
+
     def restore_latest(self) -> int:
+        self.runtime.barrier()  # rank 0's last save is on disk before any rank reads
         pair = ckpt.load_latest(self.run)
         if pair is None:
             return self.step
@@ -193,7 +226,11 @@ class Loop:
         if info.get("format") != FORMAT:
             raise GanvasError(f"{self.run}: its checkpoints were written by ganvas 0.1; they still sample, "
                               f"but training cannot resume them; start a new run with another --out or --force")
-        train_state.restore(self.algorithm.modules, self.algorithm.optimizers, self.stateful(), tensors, info)
+        distributed = self.runtime.distributed
+        train_state.restore(self.algorithm.modules, self.algorithm.optimizers, self.stateful(), tensors, info,
+                            restore_rng=not distributed)
+        if distributed and not train_state.restore_rank_rng(tensors, self.runtime.rank, self.runtime.device):
+            torch.manual_seed(self.runtime.rank_seed(self.cfg.seed) + int(info["clock"]["step"]))
         self.step, self.nimg = int(info["clock"]["step"]), int(info["clock"]["nimg"])
         self.last_save = self.step
         return self.step
@@ -204,8 +241,8 @@ class Loop:
         losses = ", ".join(f"{s.label or s.key} {means[s.key]:.3g}" for s in self.algorithm.stats
                            if s.role == "loss" and s.key in means)
         if not self.cfg.recover:
-            raise GanvasError(f"losses diverged at step {bad_step} ({losses}); lower --lr-g/--lr-d, or leave "
-                              f"--recover on to roll back automatically")
+            raise self.runtime.error(f"losses diverged at step {bad_step} ({losses}); lower --lr-g/--lr-d, or "
+                                     "leave --recover on to roll back automatically")
         rates = self.algorithm.learning_rates()
         step = self.restore_latest()
         for name, lr in rates.items():
@@ -230,8 +267,13 @@ class _PartialSums:
         self.loop = loop
 
     def state_dict(self) -> dict:
+        # A multi-process save adds "by_rank": every rank's own sums, which each takes back on resume.
         return {"sums": {k: float(v) for k, v in self.loop.sums.items()}, "counts": dict(self.loop.counts)}
 
     def load_state_dict(self, state: dict) -> None:
-        self.loop.sums = {k: torch.tensor(v, dtype=torch.float32) for k, v in state["sums"].items()}
+        runtime = self.loop.runtime
+        sums = state["sums"]
+        if runtime.distributed and len(state.get("by_rank", ())) == runtime.world:
+            sums = state["by_rank"][runtime.rank]
+        self.loop.sums = {k: torch.tensor(v, dtype=torch.float32) for k, v in sums.items()}
         self.loop.counts = {k: int(n) for k, n in state["counts"].items()}

@@ -19,7 +19,8 @@ from .runlog import RunLog, versions
 # What a resume may change: budgets, cadences, speed settings and the lesson's in-flight cures.
 RESUMABLE = {"steps", "epochs", "minutes", "lr_g", "lr_d", "skip_d_below", "auto_stabilize", "recover",
              "precision", "device", "threads", "log_every", "sample_every", "checkpoint_every", "eval_every",
-             "eval_samples", "tensorboard", "data", "data_root", "out"}
+             "eval_samples", "tensorboard", "data", "data_root", "out", "compile", "batch_per_rank", "accumulate",
+             "dist_timeout"}
 
 
 @dataclass
@@ -30,6 +31,7 @@ class Opened:
     log: RunLog
     resuming: bool
     changed: dict
+    prepared_with: dict = dataclasses.field(default_factory=dict)  # prepare()'s arguments, for other ranks
 
 
 def _flag(name: str) -> str:
@@ -41,10 +43,11 @@ def validate(cfg: TrainConfig) -> None:
         raise GanvasError(f"--resolution {cfg.resolution}: use one of {', '.join(map(str, RESOLUTIONS))}")
     if cfg.channels not in (None, 1, 3):
         raise GanvasError(f"--channels {cfg.channels}: use 1 (grayscale) or 3 (colour)")
-    for name in ("batch_size", "z_dim", "width", "log_every", "sample_every", "checkpoint_every"):
+    for name in ("batch_size", "z_dim", "width", "log_every", "sample_every", "checkpoint_every", "accumulate",
+                 "dist_timeout"):
         if getattr(cfg, name) <= 0:
             raise GanvasError(f"{_flag(name)} {getattr(cfg, name)}: must be positive")
-    for name in ("steps", "epochs", "minutes"):
+    for name in ("steps", "epochs", "minutes", "batch_per_rank"):
         value = getattr(cfg, name)
         if value is not None and value <= 0:
             raise GanvasError(f"{_flag(name)} {value}: must be positive")
@@ -93,7 +96,32 @@ def _inside(child: Path, parent: Path) -> bool:
         return False
 
 
-def open_run(explicit: dict, *, resume: bool, force: bool, progress: Callback) -> Opened:
+def split_batch(cfg: TrainConfig, world: int, saved: Any, progress: Callback) -> TrainConfig:
+    """The global batch for `world` processes: --batch-per-rank times the processes for a new run; on a
+    resume, the run's own batch, split anew when the number of processes changed."""
+    trained_with = int(saved.get("processes", 1)) if saved else world
+    if saved and trained_with != world:
+        progress(Progress("train", "note", message=f"this run was trained with {trained_with} process(es) and "
+                          f"resumes with {world}: the same batch of {cfg.batch_size} and data order, but not bit "
+                          "for bit (each process's random stream starts anew)"))
+        if cfg.batch_per_rank is not None:
+            cfg = dataclasses.replace(cfg, batch_per_rank=cfg.batch_size // world)
+    elif cfg.batch_per_rank is not None:
+        total = cfg.batch_per_rank * world
+        if saved and total != cfg.batch_size:
+            raise GanvasError(f"--batch-per-rank {cfg.batch_per_rank}: with {world} process(es) that is a batch of "
+                              f"{total}, but {cfg.out} was trained with {cfg.batch_size}; resume without it")
+        cfg = dataclasses.replace(cfg, batch_size=total)
+    if cfg.batch_size % world:
+        raise GanvasError(f"--batch-size {cfg.batch_size}: does not split over {world} processes; use a multiple "
+                          f"of {world}, or --batch-per-rank")
+    if (cfg.batch_size // world) % cfg.accumulate:
+        raise GanvasError(f"--accumulate {cfg.accumulate}: each process's batch of {cfg.batch_size // world} "
+                          "does not split into that many equal passes")
+    return cfg
+
+
+def open_run(explicit: dict, *, resume: bool, force: bool, progress: Callback, world: int = 1) -> Opened:
     from ..data import DEFAULT_RESOLUTION, builtin_settings, prepare, write_skipped_report
 
     cfg = TrainConfig(**explicit)
@@ -112,14 +140,15 @@ def open_run(explicit: dict, *, resume: bool, force: bool, progress: Callback) -
     elif resume:
         progress(Progress("train", "note", message=f"nothing to resume in {run}; starting a new run"))
     validate(cfg)
+    cfg = split_batch(cfg, world, saved if resuming else None, progress)
     if Path(cfg.data).is_dir() and _inside(run, Path(cfg.data)):
         raise GanvasError(f"--out {run}: is inside the training images {cfg.data}; choose a folder outside it")
 
     preset = builtin_settings(cfg.data)
     cfg = dataclasses.replace(cfg, resolution=cfg.resolution or preset.get("resolution", DEFAULT_RESOLUTION),
                               channels=cfg.channels or preset.get("channels"))
-    dataset = prepare(cfg.data, resolution=cfg.resolution, channels=cfg.channels, fit=cfg.fit,
-                      data_root=cfg.data_root, progress=progress)
+    prepared_with = dict(resolution=cfg.resolution, channels=cfg.channels, fit=cfg.fit, data_root=cfg.data_root)
+    dataset = prepare(cfg.data, progress=progress, **prepared_with)
     cfg = dataclasses.replace(cfg, channels=int(dataset.images.shape[1]))
     cfg = presets.resolve(cfg, len(dataset), builtin=bool(preset))
     if resuming and saved["dataset"]["fingerprint"] != dataset.fingerprint:
@@ -131,8 +160,8 @@ def open_run(explicit: dict, *, resume: bool, force: bool, progress: Callback) -
     run.mkdir(parents=True, exist_ok=True)
     write_skipped_report(dataset, run / "skipped.txt")
     log = RunLog(run)
-    log.write_run_json({"config": to_dict(cfg), "versions": versions(), "seed": cfg.seed,
+    log.write_run_json({"config": to_dict(cfg), "versions": versions(), "seed": cfg.seed, "processes": world,
                         "dataset": {"source": cfg.data, "fingerprint": dataset.fingerprint,
                                     "n_images": len(dataset), "channels": cfg.channels,
                                     "resolution": cfg.resolution, "classes": list(dataset.classes)}})
-    return Opened(cfg, dataset, run, log, resuming, changed)
+    return Opened(cfg, dataset, run, log, resuming, changed, prepared_with)

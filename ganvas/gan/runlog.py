@@ -73,3 +73,32 @@ def save_grid(images: torch.Tensor, path: Path) -> None:
     buffer = io.BytesIO()
     to_pil(tile(to_uint8(images))).save(buffer, format="PNG")
     atomic_write_bytes(path, buffer.getvalue())
+
+
+class NullLog(RunLog):
+    """The run log of a rank other than 0: it keeps the records in memory and writes nothing, so only one
+    process ever writes the run folder."""
+
+    def __init__(self, run: Path):
+        self.run = run
+        self.metrics_path = run / "metrics.jsonl"
+        self.events_path = run / "events.jsonl"
+        self.records = []
+
+    def write_run_json(self, info: dict[str, Any]) -> None:
+        pass
+
+    def rewind(self, step: int) -> None:
+        self.records = [r for r in self.records if r.get("step", 0) <= step]
+
+    def metric(self, record: dict) -> None:
+        self.records.append(record)
+
+    def event(self, record: dict) -> None:
+        pass
+
+    def events(self) -> list[dict]:
+        return []
+
+    def sample_grid(self, images: torch.Tensor, step: int) -> Path:
+        return self.run / "samples" / f"step-{step:07d}.png"

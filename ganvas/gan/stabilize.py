@@ -7,16 +7,20 @@ from __future__ import annotations
 
 import math
 from collections import deque
-from typing import Optional
+from typing import Callable, Optional
 
 import torch
 
 
 class SkipD:
-    """Skip D's update while its latest loss is below a threshold (off when the threshold is None)."""
+    """Skip D's update while its latest loss is below a threshold (off when the threshold is None).
 
-    def __init__(self, threshold: Optional[float]):
-        self.threshold = threshold
+    Over several ranks `reduce` averages the loss first, so every rank makes the same choice: a rank
+    that skipped alone would leave the others waiting in D's gradient all-reduce.
+    """
+
+    def __init__(self, threshold: Optional[float], reduce: Optional[Callable[[torch.Tensor], torch.Tensor]] = None):
+        self.threshold, self.reduce = threshold, reduce
         self.skipped = 0
         self.last_loss: Optional[float] = None
 
@@ -32,7 +36,7 @@ class SkipD:
     def remember(self, d_loss: torch.Tensor) -> None:
         # Reading the loss is a host sync, so it only happens while skipping is on.
         if self.active:
-            self.last_loss = float(d_loss)
+            self.last_loss = float(self.reduce(d_loss) if self.reduce is not None else d_loss)
 
     def state_dict(self) -> dict:
         return {"threshold": self.threshold, "skipped": self.skipped, "last_loss": self.last_loss}

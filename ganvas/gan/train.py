@@ -5,10 +5,12 @@ import dataclasses
 from typing import Any, Callable, Iterable, Optional
 
 from ..config import TrainConfig
+from ..config.fields import field_default
 from ..device import process_scope
 from ..progress import Callback, Progress, silent
+from ..runtime import Runtime
 from .hooks import Hook
-from .runfolder import open_run
+from .ranks_open import open_shared
 
 
 def train(config: Optional[TrainConfig] = None, *, resume: bool = False, force: bool = False,
@@ -20,17 +22,27 @@ def train(config: Optional[TrainConfig] = None, *, resume: bool = False, force: 
     another one. `hooks` watch the run (see ganvas.gan.hooks); `should_stop`, polled after every step
     (from any thread), ends the run cleanly with a checkpoint that --resume continues. Returns a
     summary: the final step and why the run stopped.
-    """
-    from .build import build_loop
 
+    Launched by torchrun (or `ganvas train --nproc N`), every process calls this; they train as one
+    run, rank 0 alone writes the run folder and reports progress, and hooks run on rank 0.
+    """
     explicit = dict(options)
     if config is not None:
         explicit = {**_non_default(config), **explicit}
-    opened = open_run(explicit, resume=resume, force=force, progress=progress)
+    timeout = explicit.get("dist_timeout", field_default(TrainConfig, "dist_timeout"))
+    with Runtime.from_env(explicit.get("device", "auto"), timeout) as runtime:
+        progress = progress if runtime.is_main else silent
+        opened = open_shared(explicit, resume=resume, force=force, progress=progress, runtime=runtime)
+        return _train(opened, runtime, progress, tuple(hooks), should_stop)
+
+
+def _train(opened, runtime: Runtime, progress: Callback, hooks: tuple, should_stop) -> dict:
+    from .build import build_loop
+
     cfg = opened.config
     with process_scope(thread_count=cfg.threads, deterministic=cfg.deterministic, seed=cfg.seed):
-        loop = build_loop(cfg, opened.dataset, opened.run, opened.log, progress, hooks=tuple(hooks),
-                          should_stop=should_stop)
+        loop = build_loop(cfg, opened.dataset, opened.run, opened.log, progress, hooks=hooks,
+                          should_stop=should_stop, runtime=runtime)
         if opened.resuming:
             step = loop.restore_latest()
             _apply_resumed_changes(loop, opened.changed)

@@ -1,0 +1,122 @@
+"""Run by torchrun with 2 processes (gloo): one step of 2 ranks x B/2 against one process with batch B,
+and skip-D decided on a loss met by one rank only. Rank 0 writes what it measured to argv[1] as JSON."""
+import contextlib
+import json
+import sys
+
+import torch
+
+from ganvas.gan.augment import AugmentPipe
+from ganvas.gan.classic import ClassicGAN
+from ganvas.gan.parallel import Parallel
+from ganvas.models import ModelSpec, build_discriminator, build_generator
+from ganvas.runtime import Runtime
+
+B, Z = 8, 8
+CASES = {  # name: (arch, spectral norm on D, passes, R1 gamma, R1 every, synchronised BatchNorm)
+    "dcgan-sn (BatchNorm in G only)": ("dcgan", True, 1, 0.0, 16, True),
+    "dcgan (BatchNorm in G and D)": ("dcgan", False, 1, 0.0, 16, True),
+    "mlp, --accumulate 2": ("mlp", False, 2, 0.0, 16, True),
+    "dcgan-sn, lazy R1 phase": ("dcgan", True, 1, 1.0, 2, True),
+    # The control: per-rank BatchNorm statistics are not the one-process step (why --sync-bn is on).
+    "dcgan, --no-sync-bn": ("dcgan", False, 1, 0.0, 16, False),
+}
+
+
+class Given:
+    """A latent sampler that hands out fixed latents, so both sides draw the same ones."""
+
+    def __init__(self, z):
+        self.z = z
+
+    def draw(self, n, device=None):
+        assert n == len(self.z)
+        return self.z, None
+
+
+def algorithm(case, z, runtime=None):
+    arch, sn, passes, gamma, every, sync_bn = case
+    parallel = Parallel(runtime, sync_bn=sync_bn) if runtime is not None else Parallel()
+    torch.manual_seed(0)
+    spec = ModelSpec(arch, z_dim=Z, resolution=16, channels=1, options={"width": 8, "spectral_norm": sn})
+    G, D = build_generator(spec), build_discriminator(spec)
+    return ClassicGAN(G, D, augment=AugmentPipe("none"), sampler=Given(z), autocast=contextlib.nullcontext,
+                      ema_decay=0.0, r1_gamma=gamma, r1_every=every, parallel=parallel, passes=passes)
+
+
+def grads_and_weights(algo):
+    out = {}
+    for name, module in (("G", algo.G), ("D", algo.D)):
+        for key, p in module.named_parameters():
+            out[f"{name}.{key}.grad"] = p.grad.detach().clone()
+            out[f"{name}.{key}"] = p.detach().clone()
+    return out
+
+
+RTOL, ATOL = 1e-4, 1e-6  # float32 tolerance: sums taken in another order, and a few cancellations
+
+
+def worst(a, b):
+    """max |a - b| / (ATOL + RTOL |b|) over every gradient and weight: at most 1 when they match."""
+    return max(float(((a[k] - b[k]).abs() / (ATOL + RTOL * b[k].abs())).max()) for k in b)
+
+
+def parity(runtime):
+    gen = torch.Generator().manual_seed(7)
+    real = torch.rand(B, 1, 16, 16, generator=gen) * 2 - 1
+    z = torch.randn(B, Z, generator=gen)
+    mine = slice(runtime.rank, None, runtime.world)  # this rank's shard of the global batch
+    results = {}
+    for name, case in CASES.items():
+        ranks = algorithm(case, z[mine], runtime)
+        ranks.step(real[mine], None, 0)
+        spread = grads_and_weights(ranks)
+        if runtime.is_main:
+            single = algorithm(case, z)
+            single.step(real, None, 0)
+            results[name] = worst(spread, grads_and_weights(single))
+        runtime.barrier()
+    return results
+
+
+def skip_decisions(runtime):
+    """Skip-D on a threshold that one rank's own loss meets and the mean does not (and the reverse)."""
+    gen = torch.Generator().manual_seed(3)
+    real = torch.rand(B // 2, 1, 16, 16, generator=gen) * 2 - 1
+    if runtime.rank == 1:
+        real = torch.zeros_like(real)  # a batch D finds easy, so the ranks' own losses differ
+    out = {}
+    for side in ("below one rank only", "above one rank only"):
+        z = torch.randn(B // 2, Z, generator=torch.Generator().manual_seed(11 + runtime.rank))
+        algo = algorithm(CASES["dcgan-sn (BatchNorm in G only)"], z, runtime)
+        algo.skip.threshold = -1.0  # active, so the loss is remembered, but nothing is skipped yet
+        local = float(algo.step(real, None, 0)["d_loss"])
+        losses = runtime.all_gather_object(local)
+        mean = algo.skip.last_loss
+        low, high = min(losses), max(losses)
+        algo.skip.threshold = (low + mean) / 2 if side == "below one rank only" else (mean + high) / 2
+        algo.step(real, None, 1)  # decided on step 0's loss
+        first = algo.skip.skipped
+        for step in range(2, 6):
+            algo.step(real, None, step)
+        weights = [p.detach().clone() for p in [*algo.G.parameters(), *algo.D.parameters()]]
+        everyone = runtime.all_gather_object((first, algo.skip.skipped, weights))
+        same = all(torch.equal(a, b) for other in everyone[1:] for a, b in zip(everyone[0][2], other[2]))
+        out[side] = {"losses": losses, "mean_seen": runtime.all_gather_object(mean),
+                     "first_skipped": [e[0] for e in everyone], "skipped": [e[1] for e in everyone],
+                     "weights_equal": same}
+    return out
+
+
+def main():
+    torch.set_num_threads(1)
+    with Runtime.from_env("cpu", timeout_s=60) as runtime:
+        assert runtime.world == 2 and runtime.backend == "gloo"
+        result = {"parity": parity(runtime), "skip": skip_decisions(runtime)}
+        if runtime.is_main:
+            with open(sys.argv[1], "w") as fh:
+                json.dump(result, fh, indent=1)
+
+
+if __name__ == "__main__":
+    main()
