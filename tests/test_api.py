@@ -11,7 +11,7 @@ from ganvas import api
 CLI = Path(ganvas.__file__).parent / "cli"
 # What a command may take from elsewhere in ganvas besides the api: its flags' configs, the error type
 # it maps to an exit code, constants (UPPER_CASE names) that set its choices, and `__version__`.
-PLUMBING = ("config", "errors", "progress")
+PLUMBING = ("config", "errors", "progress", "runtime", "launch")  # launch: how --nproc starts torchrun
 
 
 def test_every_public_name_is_a_service_reachable_from_the_package():
