@@ -6,8 +6,8 @@
     export(run, format, out) -> ONNX/TorchScript path
     evaluate(run, *, data, metrics, n, seed, json_path, inception, config, progress) -> results dict
     report(run, out, progress) -> HTML path
-    stylize(content, style, *, progress, **options) -> PIL image
-    stylize_to_file(config: StyleConfig, progress) -> path of config.out (what `ganvas stylize` does)
+    stylize(content, style, *, progress, should_stop, **options) -> PIL image
+    stylize_to_file(config: StyleConfig, progress, should_stop) -> path of config.out (what `ganvas stylize` does)
 
 Each service is imported on first use, so `import ganvas.api` (and `ganvas --help`, which reads the
 services' signatures for its defaults) does not pay for torch, matplotlib or the VGG weights.
