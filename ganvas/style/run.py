@@ -192,6 +192,7 @@ def _coarse_to_fine(net, photo, paintings, config, bf16, progress, on_save, stop
         raise GanvasError(f"--size {config.size}: too small for a {w}x{h} photo; use at least {smallest}")
     steps = [config.coarse_steps] * (len(scales) - 1) + [config.steps]
     total, done, image = sum(steps), 0, None
+    reached = [0]  # the last step taken, which a stop leaves short of the total
     weights = loss_weights(config)
     luminance_only = config.preserve_color == "luminance"
     progress(Progress(TASK, "start", 0, total, message=f"scales {', '.join(map(str, scales))} px"))
@@ -209,8 +210,8 @@ def _coarse_to_fine(net, photo, paintings, config, bf16, progress, on_save, stop
         else:
             image = pyramid.upsample(image, *size_hw)
         plan = Plan(config.optimizer, count, config.lr, config.history_size, bf16)
-        image = optimise(net, image, targets, weights, plan, _reporter(progress, done, total, side, on_save),
-                         should_stop=stopped)
+        image = optimise(net, image, targets, weights, plan,
+                         _reporter(progress, done, total, side, on_save, reached), should_stop=stopped)
         done += count
         del targets
         if stopped():
@@ -220,13 +221,13 @@ def _coarse_to_fine(net, photo, paintings, config, bf16, progress, on_save, stop
                 image = pyramid.upsample(image, *final_hw)
             progress(Progress(TASK, "note", message="stylize: stopped; keeping the current image"))
             break
-    progress(Progress(TASK, "end", total, total))
+    progress(Progress(TASK, "end", reached[0], total))
     return image
 
 
-def _reporter(progress: Callback, done: int, total: int, side: int, on_save):
+def _reporter(progress: Callback, done: int, total: int, side: int, on_save, reached: list):
     def on_step(step: int, parts: dict, image: torch.Tensor) -> None:
-        overall = done + step
+        overall = reached[0] = done + step
         if step == 1 or overall % 10 == 0 or overall == total:
             progress(Progress(TASK, "update", overall, total, {"px": side, **parts}))
         if on_save is not None:

@@ -100,5 +100,5 @@ def test_should_stop_ends_early_and_keeps_the_image_at_the_asked_size(TUBINGEN, 
     out = ganvas.stylize(TUBINGEN, STARRY, size=96, scales=(48, 96), steps=20, coarse_steps=20,
                          progress=progress, should_stop=stop)
     assert out.size == (96, 72)  # stopped at the coarse scale, still the size asked for
-    assert len(calls) == 3
+    assert len(calls) == 3 and events[-1].kind == "end" and (events[-1].step, events[-1].total) == (3, 40)
     assert any("stopped" in e.message for e in events if e.kind == "note")
