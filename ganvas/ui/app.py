@@ -10,6 +10,7 @@ from .tabs import create, runs, stylize, train
 CSS = """
 #train-sample img, #create-grid img, #create-walk img, #runs-grids img, #style-current img, #style-result img {
   image-rendering: pixelated; width: 100%; height: 100%; object-fit: contain; }
+#train-losses img { width: 100%; height: 100%; object-fit: contain; }
 .ganvas-events { font-size: 0.9em; } .ganvas-events td, .ganvas-events th { padding: 2px 6px; }
 """
 
@@ -21,7 +22,9 @@ def theme() -> gr.themes.Base:
 
 
 def build_blocks(studio: Studio) -> gr.Blocks:
-    with gr.Blocks(title="ganvas studio", analytics_enabled=False) as blocks:
+    # Gradio copies every image it shows into its cache (the upload area's incoming/): a live run shows
+    # a new grid and loss figure every few seconds, so copies older than half an hour are deleted.
+    with gr.Blocks(title="ganvas studio", analytics_enabled=False, delete_cache=(600, 1800)) as blocks:
         gr.Markdown("## ganvas studio\nTrain a GAN on your images, watch it learn, draw from it, and "
                     "stylise photos. Jobs run on this machine and keep going when the page is closed.")
         with gr.Tabs():

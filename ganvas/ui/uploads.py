@@ -8,6 +8,7 @@ a .zip by its members' unpacked sizes, so a zip bomb is refused without being un
 from __future__ import annotations
 
 import contextlib
+import json
 import secrets
 import shutil
 import time
@@ -22,6 +23,7 @@ from ..errors import GanvasError
 from .paths import safe_name
 
 CHECK_SIDE = 16  # decoding at a small size is enough to prove a file is whole; the draft mode keeps it quick
+RECORD = ".upload.json"  # in each dataset folder: what was uploaded (hidden, so training passes it over)
 _COPY_CHUNK = 1 << 20
 
 
@@ -80,16 +82,29 @@ def check_image(path: str | Path) -> Optional[str]:
 
 def accept_dataset(paths: Iterable[str | Path], uploads: Path, limits: Limits = Limits()) -> Checked:
     """Check uploaded files and .zips; copy the images that decode into a new dataset folder."""
-    folder = uploads / f"data-{time.strftime('%Y%m%d-%H%M%S')}-{secrets.token_hex(2)}"
+    paths = [Path(p) for p in paths]
+    name = safe_name(paths[0].stem if len(paths) == 1 else paths[0].parent.name or "upload", "upload")
+    folder = uploads / f"data-{name}-{time.strftime('%Y%m%d-%H%M%S')}-{secrets.token_hex(2)}"
     with contextlib.ExitStack() as archives:
-        candidates, refused = _candidates([Path(p) for p in paths], archives)
+        candidates, refused = _candidates(paths, archives)
         _enforce(candidates, limits)
         checked = _copy_checked(candidates, folder)
     checked.refused = refused + checked.refused
     if not checked.accepted:
         shutil.rmtree(folder, ignore_errors=True)
         checked.folder = None
+        return checked
+    record = {"name": name, "images": len(checked.accepted), "refused": checked.refused, "time": time.time()}
+    (folder / RECORD).write_text(json.dumps(record))
     return checked
+
+
+def upload_record(folder: Path) -> dict:
+    """What `accept_dataset` noted about a dataset folder: its name and how many images it kept."""
+    try:
+        return json.loads((folder / RECORD).read_text())
+    except (OSError, ValueError):
+        return {}
 
 
 def accept_pictures(paths: Iterable[str | Path], folder: Path, limits: Limits = Limits()) -> Checked:

@@ -7,7 +7,7 @@ import pytest
 
 from ganvas.errors import GanvasError
 from ganvas.ui.paths import Layout, resolve_request, safe_name
-from ganvas.ui.uploads import Limits, accept_dataset, accept_pictures
+from ganvas.ui.uploads import Limits, accept_dataset, accept_pictures, upload_record
 from tests.ui.images import bomb_png, images_zip, picture, text_as_png, truncated_png
 
 
@@ -23,7 +23,8 @@ def test_good_images_are_kept_and_each_bad_file_is_refused_by_name_with_its_reas
     assert "truncated" in reasons["cut.png"]
     assert "decompression-bomb" in reasons["bomb.png"]
     assert "not an image file type" in reasons["readme.txt"]
-    assert sorted(p.name for p in checked.folder.iterdir()) == ["a.png", "b.png"]
+    assert sorted(p.name for p in checked.folder.iterdir()) == [".upload.json", "a.png", "b.png"]
+    assert upload_record(checked.folder)["images"] == 2 and checked.folder.name.startswith("data-")
     assert "notes.png" in checked.report() and "2 image(s) accepted" in checked.report()
 
 
@@ -34,6 +35,7 @@ def test_a_zip_keeps_its_class_folders_and_its_member_names_cannot_climb_out(tmp
         zf.writestr("__MACOSX/._blob.png", b"resource fork")
         zf.writestr("bad/notes.png", b"not an image")
     checked = accept_dataset([archive], tmp_path / "uploads")
+    assert upload_record(checked.folder)["name"] == "blobs"
     # ".." is a hidden name to the listing, as to training's: the member is passed over, never written
     assert sorted(checked.accepted) == ["blobs/blob-00.png", "blobs/blob-01.png", "blobs/blob-02.png"]
     assert [name for name, _ in checked.refused] == ["blobs.zip/bad/notes.png"]

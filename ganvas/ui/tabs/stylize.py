@@ -103,9 +103,10 @@ def _stop(studio: Studio, name: str) -> str:
 
 def _refresh(studio: Studio, name):
     queue = views.queue_text(studio.jobs.jobs(), "stylize")
-    if not name:
+    try:
+        folder = _folder(studio, name)
+    except GanvasError:  # none yet, or removed: this runs every second, so no error toast
         return "no stylisation yet: upload a photo and a style image, then Stylize", queue, None, None, None
-    folder = studio.layout.stylize / name
     job, progress = read_job(folder), read_progress(folder)
     position = studio.jobs.queue_position(job) if job else 0
     status = f"**{name}** · {views.job_line(job, progress, position)}"

@@ -16,7 +16,7 @@ from ..forms import Form
 from ..jobs import read_job, read_progress
 from ..paths import inside, safe_name
 from ..studio import Studio
-from ..uploads import accept_dataset
+from ..uploads import accept_dataset, upload_record
 from .common import guarded, run_choices
 
 # Which TrainConfig fields the form shows up front; every other field is in the advanced fold.
@@ -82,8 +82,10 @@ def _live_outputs(studio: Studio, message) -> dict:
     out["queue"] = gr.Markdown(elem_id="train-queue")
     out["sample"] = gr.Image(label="latest sample grid", type="filepath", interactive=False, elem_id="train-sample",
                              height=300, buttons=["download", "fullscreen"])
-    out["losses"] = gr.Image(label="losses: raw (faint) and smoothed, D's outputs, the in-loop metric", type="filepath",
-                             interactive=False, elem_id="train-losses", height=420)
+    gr.Markdown("#### Losses\nraw (faint) behind smoothed, D's outputs, and the in-loop metric; dashed lines "
+                "mark diagnostics events")
+    out["losses"] = gr.Image(type="filepath", show_label=False, interactive=False, elem_id="train-losses",
+                             height=420)
     out["metric"] = gr.Markdown(elem_id="train-metric")
     gr.Markdown("#### Diagnostics")
     out["events"] = gr.State([])
@@ -97,10 +99,13 @@ def _live_outputs(studio: Studio, message) -> dict:
 def _events_view(studio: Studio, watched, events_state, message) -> None:
     @gr.render(inputs=[watched, events_state])
     def show(run_name, events):
-        if not run_name or not events:
+        try:
+            run = studio.run_path(run_name)
+        except GanvasError:
+            run = None
+        if run is None or not events:
             gr.Markdown("No diagnostics events yet.", elem_id="train-events-empty")
             return
-        run = studio.run_path(run_name)
         queued = remedies.pending_keys(run)
         for index, event in enumerate(events[-EVENTS_SHOWN:]):
             with gr.Row(equal_height=True):
@@ -112,10 +117,20 @@ def _events_view(studio: Studio, watched, events_state, message) -> None:
 
 def _data_choices(studio: Studio, selected) -> dict:
     """Built-in sets first, then every checked upload, newest first."""
-    uploads = sorted((p for p in studio.layout.uploads.glob("data-*") if p.is_dir()), reverse=True)
+    uploads = sorted((p for p in studio.layout.uploads.glob("data-*") if p.is_dir()), key=_uploaded, reverse=True)
     choices = [(f"{name} (built-in)", name) for name in BUILTINS]
-    choices += [(f"upload {p.name} ({sum(1 for f in p.rglob('*') if f.is_file())} images)", str(p)) for p in uploads]
+    choices += [(_upload_label(p), str(p)) for p in uploads]
     return gr.update(choices=choices, value=selected) if selected else gr.update(choices=choices)
+
+
+def _uploaded(folder: Path) -> float:
+    return upload_record(folder).get("time", 0.0)
+
+
+def _upload_label(folder: Path) -> str:
+    record = upload_record(folder)
+    when = time.strftime("%d %b %H:%M", time.localtime(record.get("time", 0)))
+    return f"upload {record.get('name', folder.name)}: {record.get('images', '?')} images, {when}"
 
 
 def _upload(studio: Studio, paths) -> tuple:
@@ -137,7 +152,7 @@ def _check_data(studio: Studio, data: str) -> str:
 
 def _start(studio: Studio, form: Form, data: str, name: str, values: tuple) -> tuple:
     data = _check_data(studio, data)
-    stem = Path(data).name if data not in BUILTINS else data
+    stem = data if data in BUILTINS else upload_record(Path(data)).get("name", "upload")
     run = studio.layout.run_folder(safe_name(name) if name else f"{stem}-{time.strftime('%Y%m%d-%H%M%S')}")
     if (run / "run.json").exists():
         raise GanvasError(f"{run.name}: already holds a run; pick another name, or Resume it")
@@ -183,9 +198,11 @@ def _watch_choices(studio: Studio, run_name):
 def _refresh(studio: Studio, run_name):
     """Everything the live column shows, read back from the run folder."""
     queue = views.queue_text(studio.jobs.jobs(), "train")
-    if not run_name:
-        return "no run yet: upload images or pick a built-in set, then Start", queue, None, None, "", [], "", ""
-    run = studio.run_path(run_name)
+    nothing = ("no run yet: upload images or pick a built-in set, then Start", queue, None, None, "", [], "", "")
+    try:
+        run = studio.run_path(run_name)
+    except GanvasError:  # none chosen yet, or its folder was removed: this runs every second, so no error toast
+        return nothing
     job, progress = read_job(run), read_progress(run)
     position = studio.jobs.queue_position(job) if job else 0
     status = f"**{run.name}** · {views.job_line(job, progress, position)}"
