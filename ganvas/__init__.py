@@ -2,7 +2,7 @@
 from .errors import GanvasError
 
 __all__ = ["GanvasError", "train", "sample", "interpolate", "export", "evaluate", "report", "stylize",
-           "stylize_to_file"]
+           "stylize_to_file", "studio"]
 __version__ = "0.1.0"
 
 

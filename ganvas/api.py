@@ -6,8 +6,9 @@
     export(run, format, out) -> ONNX/TorchScript path
     evaluate(run, *, data, metrics, n, seed, json_path, inception, config, progress) -> results dict
     report(run, out, progress) -> HTML path
-    stylize(content, style, *, progress, **options) -> PIL image
-    stylize_to_file(config: StyleConfig, progress) -> path of config.out (what `ganvas stylize` does)
+    stylize(content, style, *, progress, should_stop, **options) -> PIL image
+    stylize_to_file(config: StyleConfig, progress, should_stop) -> path of config.out (what `ganvas stylize` does)
+    studio(config: StudioConfig=None, **options) -> serves the web studio until stopped (what `ganvas ui` does)
 
 Each service is imported on first use, so `import ganvas.api` (and `ganvas --help`, which reads the
 services' signatures for its defaults) does not pay for torch, matplotlib or the VGG weights.
@@ -26,6 +27,7 @@ _HOMES = {
     "report": ("ganvas.webpage", "report"),
     "stylize": ("ganvas.style.run", "stylize"),
     "stylize_to_file": ("ganvas.style.run", "stylize_config"),
+    "studio": ("ganvas.ui.server", "serve"),
 }
 
 __all__ = list(_HOMES)
@@ -37,6 +39,7 @@ if TYPE_CHECKING:
     from .webpage import report
     from .style.run import stylize
     from .style.run import stylize_config as stylize_to_file
+    from .ui.server import serve as studio
 
 
 def __getattr__(name: str) -> Any:

@@ -10,7 +10,7 @@ from typing import Callable
 from ..errors import GanvasError, ReportedElsewhere
 
 # Each command lives in its own module with `add_parser(subparsers)`; the parser it adds sets `run`.
-COMMANDS = ("train", "sample", "interpolate", "export", "evaluate", "report", "stylize")
+COMMANDS = ("train", "sample", "interpolate", "export", "evaluate", "report", "stylize", "ui")
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -3,17 +3,10 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-import types
 import typing
 from typing import Any
 
-
-def _unwrap_optional(tp: Any) -> Any:
-    if typing.get_origin(tp) in (typing.Union, types.UnionType):
-        inner = [a for a in typing.get_args(tp) if a is not type(None)]
-        if len(inner) == 1:
-            return inner[0]
-    return tp
+from ..config.fields import shown_default, unwrap_optional
 
 
 def add_config_flags(parser: argparse.ArgumentParser, cls: type, skip: tuple = ()) -> None:
@@ -29,9 +22,9 @@ def add_config_flags(parser: argparse.ArgumentParser, cls: type, skip: tuple = (
             continue
         default = f.default_factory() if f.default is dataclasses.MISSING else f.default
         flag = meta.get("flag") or "--" + f.name.replace("_", "-")
-        help_text = f"{meta.get('help', '')} (default: {_shown_default(default, meta.get('help', ''))})"
+        help_text = f"{meta.get('help', '')} (default: {shown_default(default, meta.get('help', ''))})"
         kwargs: dict = {"dest": f.name, "default": argparse.SUPPRESS, "help": help_text}
-        tp = _unwrap_optional(hints[f.name])
+        tp = unwrap_optional(hints[f.name])
         if tp is bool:
             kwargs["action"] = argparse.BooleanOptionalAction
         elif typing.get_origin(tp) in (tuple, list):
@@ -63,13 +56,3 @@ def config_from_args(cls: type, args: argparse.Namespace, **overrides: Any) -> A
             given[key] = tuple(value)
     given.update(overrides)
     return cls(**given)
-
-
-def _shown_default(default: Any, help_text: str) -> Any:
-    # A field left at None that the run sets from its data says so in its help ("auto: ..."); "None"
-    # would read as "off".
-    if default is None and "(auto:" in help_text:
-        return "auto"
-    if isinstance(default, tuple):
-        return " ".join(map(str, default))
-    return default

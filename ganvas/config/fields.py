@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import dataclasses
+import types
 import typing
 from typing import Any
 
@@ -44,3 +45,23 @@ def field_default(cls: type, name: str) -> Any:
         if f.name == name:
             return f.default_factory() if f.default is dataclasses.MISSING else f.default
     raise KeyError(name)
+
+
+def shown_default(default: Any, help_text: str) -> Any:
+    """How `--help` and the studio's forms show a default."""
+    # A field left at None that the run sets from its data says so in its help ("auto: ..."); "None"
+    # would read as "off".
+    if default is None and "(auto:" in help_text:
+        return "auto"
+    if isinstance(default, tuple):
+        return " ".join(map(str, default))
+    return default
+
+
+def unwrap_optional(tp: Any) -> Any:
+    """T for Optional[T]; any other type as it is."""
+    if typing.get_origin(tp) in (typing.Union, types.UnionType):
+        inner = [a for a in typing.get_args(tp) if a is not type(None)]
+        if len(inner) == 1:
+            return inner[0]
+    return tp

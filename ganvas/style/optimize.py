@@ -41,8 +41,11 @@ def make_optimizer(image: torch.Tensor, plan: Plan) -> torch.optim.Optimizer:
 
 
 def optimise(net: VGGFeatures, start: torch.Tensor, targets: Targets, weights: Weights, plan: Plan,
-             on_step: StepHook) -> torch.Tensor:
-    """Run `plan.steps` steps from `start`; `on_step(step, loss parts, image)` sees every step."""
+             on_step: StepHook, should_stop: Optional[Callable[[], bool]] = None) -> torch.Tensor:
+    """Run `plan.steps` steps from `start`; `on_step(step, loss parts, image)` sees every step.
+
+    `should_stop`, polled after every step, ends the run early with the image as it stands.
+    """
     image = start.detach().clone().contiguous().requires_grad_(True)
     optimizer = make_optimizer(image, plan)
     last: dict[str, torch.Tensor] = {}
@@ -60,4 +63,6 @@ def optimise(net: VGGFeatures, start: torch.Tensor, targets: Targets, weights: W
         with torch.no_grad():
             image.clamp_(0.0, 255.0)
         on_step(step, {k: float(v) for k, v in last.items()}, image)
+        if should_stop is not None and should_stop():
+            break
     return image.detach()

@@ -4,7 +4,7 @@ from __future__ import annotations
 import contextlib
 import os
 from pathlib import Path
-from typing import Iterator, Sequence, Union
+from typing import Callable, Iterator, Optional, Sequence, Union
 
 import torch
 from PIL import Image
@@ -23,19 +23,27 @@ from .strip import side_by_side
 from .vgg import VGGFeatures, load_vgg
 
 ImageLike = Union[str, os.PathLike, Image.Image]
+StopCheck = Optional[Callable[[], bool]]
 TASK = "stylize"
 
 
 def stylize(content: ImageLike, style: ImageLike | Sequence[ImageLike], *, progress: Callback = silent,
-            **options) -> Image.Image:
-    """Repaint `content` in the style of `style` (one image or several); options are StyleConfig fields."""
+            should_stop: StopCheck = None, **options) -> Image.Image:
+    """Repaint `content` in the style of `style` (one image or several); options are StyleConfig fields.
+
+    `should_stop`, polled after every step (from any thread), ends the run early and returns the image
+    as it stands, at the requested size.
+    """
     styles = list(style) if isinstance(style, (list, tuple)) else [style]
     config = StyleConfig(**options)
-    return paint(content, styles, config, progress)
+    return paint(content, styles, config, progress, should_stop=should_stop)
 
 
-def stylize_config(config: StyleConfig, progress: Callback = silent) -> Path:
-    """The CLI's entry: paint with `config`, write `config.out` (and `config.strip`), return the out path."""
+def stylize_config(config: StyleConfig, progress: Callback = silent, should_stop: StopCheck = None) -> Path:
+    """The CLI's entry: paint with `config`, write `config.out` (and `config.strip`), return the out path.
+
+    A stop through `should_stop` still writes `config.out`, with the image as it stood.
+    """
     if not config.content or not config.styles:
         raise GanvasError("stylize: needs a content image and at least one style image")
     inputs = [p for p in (config.content, *config.styles, config.init) if Path(p).exists()]
@@ -44,7 +52,7 @@ def stylize_config(config: StyleConfig, progress: Callback = silent) -> Path:
     if config.strip:
         _check_strip(Path(config.strip), out, inputs)
     save = _intermediate_saver(out, inputs, config.save_every)
-    result = paint(config.content, list(config.styles), config, progress, on_save=save)
+    result = paint(config.content, list(config.styles), config, progress, on_save=save, should_stop=should_stop)
     save_image(result, out, inputs=inputs)
     if config.strip:
         save_image(_strip(config, result), config.strip, inputs=inputs)
@@ -85,7 +93,7 @@ def _intermediate_saver(out: Path, inputs: list, every: int):
 
 
 def paint(content: ImageLike, styles: list, config: StyleConfig, progress: Callback = silent,
-          on_save=None) -> Image.Image:
+          on_save=None, should_stop: StopCheck = None) -> Image.Image:
     _check(config, styles)
     device = pick_device(config.device)
     with _runtime(config):
@@ -100,7 +108,7 @@ def paint(content: ImageLike, styles: list, config: StyleConfig, progress: Callb
                                                      "a few seconds)"))
         net = load_vgg(config.model, config.content_layers + config.style_layers, config.pooling,
                        winograd=tiles).to(device)
-        result = _coarse_to_fine(net, photo, paintings, config, bf16, progress, on_save)
+        result = _coarse_to_fine(net, photo, paintings, config, bf16, progress, on_save, _latch(should_stop))
         if config.preserve_color == "luminance":
             result = color.recombine(result, photo)
     return pyramid.to_pil(result)
@@ -181,7 +189,19 @@ def build_targets(net: VGGFeatures, photo: torch.Tensor, paintings: list[torch.T
     return Targets(content=content, grams=grams, style_weights=style_mix(config, len(paintings)))
 
 
-def _coarse_to_fine(net, photo, paintings, config, bf16, progress, on_save) -> torch.Tensor:
+def _latch(should_stop: StopCheck) -> Callable[[], bool]:
+    """A stop check that stays true once it has been true, so every scale after a stop sees it."""
+    stopped = False
+
+    def check() -> bool:
+        nonlocal stopped
+        stopped = stopped or (should_stop is not None and bool(should_stop()))
+        return stopped
+
+    return check
+
+
+def _coarse_to_fine(net, photo, paintings, config, bf16, progress, on_save, stopped) -> torch.Tensor:
     h, w = photo.shape[-2:]
     # Deep layers need a few pixels left after four poolings; coarser scales than that are skipped.
     smallest = pyramid.long_side_for_short(w, h, pyramid.MIN_SIDE // 2)
@@ -190,6 +210,7 @@ def _coarse_to_fine(net, photo, paintings, config, bf16, progress, on_save) -> t
         raise GanvasError(f"--size {config.size}: too small for a {w}x{h} photo; use at least {smallest}")
     steps = [config.coarse_steps] * (len(scales) - 1) + [config.steps]
     total, done, image = sum(steps), 0, None
+    reached = [0]  # the last step taken, which a stop leaves short of the total
     weights = loss_weights(config)
     luminance_only = config.preserve_color == "luminance"
     progress(Progress(TASK, "start", 0, total, message=f"scales {', '.join(map(str, scales))} px"))
@@ -207,16 +228,24 @@ def _coarse_to_fine(net, photo, paintings, config, bf16, progress, on_save) -> t
         else:
             image = pyramid.upsample(image, *size_hw)
         plan = Plan(config.optimizer, count, config.lr, config.history_size, bf16)
-        image = optimise(net, image, targets, weights, plan, _reporter(progress, done, total, side, on_save))
+        image = optimise(net, image, targets, weights, plan,
+                         _reporter(progress, done, total, side, on_save, reached), should_stop=stopped)
         done += count
         del targets
-    progress(Progress(TASK, "end", total, total))
+        if stopped():
+            # A stop at a coarse scale still returns an image of the size asked for.
+            final_hw = pyramid.fit_long_side(w, h, scales[-1])[::-1]
+            if tuple(image.shape[-2:]) != tuple(final_hw):
+                image = pyramid.upsample(image, *final_hw)
+            progress(Progress(TASK, "note", message="stylize: stopped; keeping the current image"))
+            break
+    progress(Progress(TASK, "end", reached[0], total))
     return image
 
 
-def _reporter(progress: Callback, done: int, total: int, side: int, on_save):
+def _reporter(progress: Callback, done: int, total: int, side: int, on_save, reached: list):
     def on_step(step: int, parts: dict, image: torch.Tensor) -> None:
-        overall = done + step
+        overall = reached[0] = done + step
         if step == 1 or overall % 10 == 0 or overall == total:
             progress(Progress(TASK, "update", overall, total, {"px": side, **parts}))
         if on_save is not None:

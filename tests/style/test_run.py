@@ -99,3 +99,19 @@ def test_torchvision_model_offline_says_it_could_not_download(monkeypatch, TUBIN
     monkeypatch.setattr(torch.hub, "load_state_dict_from_url", offline)
     with pytest.raises(GanvasError, match="could not download.*caffe-vgg19"):
         ganvas.stylize(TUBINGEN, STARRY, size=48, steps=1, model="torchvision-vgg19")
+
+
+
+def test_should_stop_ends_early_and_keeps_the_image_at_the_asked_size(TUBINGEN, STARRY):
+    calls = []
+
+    def stop() -> bool:  # polled once after every step
+        calls.append(1)
+        return len(calls) >= 3
+
+    events, progress = collect()
+    out = ganvas.stylize(TUBINGEN, STARRY, size=96, scales=(48, 96), steps=20, coarse_steps=20,
+                         progress=progress, should_stop=stop)
+    assert out.size == (96, 72)  # stopped at the coarse scale, still the size asked for
+    assert len(calls) == 3 and events[-1].kind == "end" and (events[-1].step, events[-1].total) == (3, 40)
+    assert any("stopped" in e.message for e in events if e.kind == "note")
