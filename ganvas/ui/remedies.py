@@ -1,7 +1,7 @@
 """Diagnostics remedies the user picks in the studio, kept in the run folder until the next resume.
 
 events.jsonl carries an action only where --auto-stabilize applied it, so the action of an alarm is
-asked of the lesson's table (`ganvas.metrics.remedies.action`), the same one the diagnostics use,
+asked of the lesson's table (`ganvas.gan.remedies.action`), the same one the diagnostics use,
 counting earlier alarms of the same kind so repeats escalate as they would have in the loop. The
 worker applies the queued actions through the training hooks' `Actions.apply` at the first resumed step.
 """
@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ..metrics.remedies import ALARMS, action
+from ..gan.remedies import ALARMS, action
 from .jobs import read_json, write_json
 from .paths import JOB_DIR
 

@@ -56,7 +56,7 @@ def captured_demo(monkeypatch, tmp_path, capsys):
     """Run `stylize --demo --strip` with the painting replaced by a stand-in that records its inputs."""
     seen = {}
 
-    def fake_paint(content, styles, config, progress, on_save=None):
+    def fake_paint(content, styles, config, progress, on_save=None, should_stop=None):
         seen.update(content=content, styles=styles, config=config)
         photo = load_picture(content, config.size, "content")
         seen["result"] = Image.new("RGB", photo.size, (10, 200, 30))

@@ -10,7 +10,7 @@ from ...config import TrainConfig
 from ...config.fields import field_default
 from ...data.builtin import NAMES as BUILTINS
 from ...errors import GanvasError
-from ...metrics.remedies import ALARMS
+from ...gan.remedies import ALARMS
 from .. import folders, remedies, views
 from ..forms import Form
 from ..jobs import read_job, read_progress
