@@ -1,6 +1,7 @@
 """Build a run's working parts from a config and a prepared dataset: spec, networks, method, loop."""
 from __future__ import annotations
 
+import dataclasses
 import math
 from pathlib import Path
 from typing import Callable, Optional
@@ -10,7 +11,8 @@ import torch
 from ..config import TrainConfig
 from ..device import Placement
 from ..errors import GanvasError
-from ..models import ModelSpec, build_discriminator, build_generator
+from ..models import ModelSpec, arch as arch_of, build_discriminator, build_generator
+from ..models.spec import parse_options
 from ..models.latent import LatentSampler
 from ..progress import Callback, Progress
 from .augment import AugmentPipe
@@ -24,11 +26,27 @@ DEFAULT_STEPS = 10_000
 FIXED_SEED_OFFSET, REAL_EVAL_SEED_OFFSET = 1, 2
 
 
+def arch_options(cfg: TrainConfig) -> dict:
+    """Every option of the arch's own dataclass, spelled out (so a later change of a default never
+    changes what a checkpoint rebuilds): --width, --spectral-norm and --arch-options over the defaults."""
+    try:
+        family = arch_of(cfg.arch).options
+        given = parse_options(family, cfg.arch_options, cfg.arch)
+    except ValueError as exc:
+        raise GanvasError(f"--arch {cfg.arch} --arch-options: {exc}") from None
+    known = {f.name for f in dataclasses.fields(family)}
+    if cfg.spectral_norm and "spectral_norm" not in known:
+        raise GanvasError(f"--spectral-norm: --arch {cfg.arch} has no spectral-norm option")
+    shared = {"width": cfg.width, "spectral_norm": cfg.spectral_norm}
+    given = {**{k: v for k, v in shared.items() if k in known and v is not None}, **given}
+    return dataclasses.asdict(family(**given))
+
+
 def model_spec(cfg: TrainConfig, classes: list[str]) -> ModelSpec:
     num_classes = len(classes) if cfg.conditional else 0
     return ModelSpec(arch=cfg.arch, z_dim=cfg.z_dim, resolution=cfg.resolution, channels=cfg.channels,
                      num_classes=num_classes, classes=tuple(classes) if num_classes else (),
-                     options={"width": cfg.width, "spectral_norm": cfg.spectral_norm})
+                     options=arch_options(cfg))
 
 
 def build_networks(spec: ModelSpec, placement: Placement) -> tuple[torch.nn.Module, torch.nn.Module]:
@@ -47,11 +65,20 @@ def build_augment(cfg: TrainConfig) -> AugmentPipe:
 
 
 def build_algorithm(cfg: TrainConfig, spec: ModelSpec, placement: Placement, sampler: LatentSampler) -> ClassicGAN:
+    """ClassicGAN, or the family's own variant of it: MSG-GAN's pyramids, StyleGAN2's mixing and path length."""
     G, D = build_networks(spec, placement)
-    return ClassicGAN(G, D, augment=build_augment(cfg).to(placement.device), sampler=sampler,
-                      autocast=placement.autocast, loss=cfg.loss, lr_g=cfg.lr_g, lr_d=cfg.lr_d,
-                      betas=(cfg.beta1, cfg.beta2), label_smoothing=cfg.label_smoothing, r1_gamma=cfg.r1_gamma,
-                      r1_every=cfg.r1_every, ema_decay=cfg.ema, skip_d_below=cfg.skip_d_below)
+    common = dict(augment=build_augment(cfg).to(placement.device), sampler=sampler,
+                  autocast=placement.autocast, loss=cfg.loss, lr_g=cfg.lr_g, lr_d=cfg.lr_d,
+                  betas=(cfg.beta1, cfg.beta2), label_smoothing=cfg.label_smoothing, r1_gamma=cfg.r1_gamma,
+                  r1_every=cfg.r1_every, ema_decay=cfg.ema, skip_d_below=cfg.skip_d_below)
+    if spec.arch == "msg":
+        from .multiscale import MultiScaleGAN
+        return MultiScaleGAN(G, D, **common)
+    if spec.arch == "stylegan2":
+        from .stylegan import StyleGAN2Method
+        return StyleGAN2Method(G, D, style_mixing=cfg.style_mixing, pl_weight=cfg.pl_weight,
+                               pl_every=cfg.pl_every, **common)
+    return ClassicGAN(G, D, **common)
 
 
 def target_steps(cfg: TrainConfig, per_epoch: int) -> Optional[int]:

@@ -4,6 +4,10 @@ Around that core, each step may augment what D sees (the same differentiable tra
 fakes, in D's step and in G's), skip D's update while its loss is low, add a gradient penalty (R1 on
 reals, and R2 on fakes for the relativistic pairing loss) every step or lazily every k steps, and
 keep an EMA of G. With none of these switched on it is the plain DCGAN step, number for number.
+
+Families that train differently override a few small methods rather than the step: what G makes for
+the objective (`generate`: MSG-GAN's pyramid, StyleGAN2's mixed styles), what D is shown of the reals
+(`d_input`) and how it is augmented (`seen`), and a G regulariser after G's step (`g_regularize`).
 """
 from __future__ import annotations
 
@@ -13,7 +17,7 @@ import torch
 
 from .algorithm import Phase, Stat, mb_ratio
 from .ema import EMA
-from .losses import PAIRED, d_loss, g_loss
+from .losses import PAIRED, TWO_SIDED_PENALTY, d_loss, g_loss
 from .regularize import gradient_penalty
 from .stabilize import SkipD
 
@@ -49,7 +53,7 @@ class ClassicGAN:
         self.loss, self.smoothing, self.gamma = loss, label_smoothing, r1_gamma
         self.penalty_phase = Phase("D_reg", max(1, r1_every)) if r1_gamma > 0 else None
         lazy = self.penalty_phase is not None and self.penalty_phase.lazy
-        self.ratio = {"G": 1.0, "D": mb_ratio(self.penalty_phase.every) if lazy else 1.0}
+        self.ratio = {"G": self.g_ratio(), "D": mb_ratio(self.penalty_phase.every) if lazy else 1.0}
         self.opt_g = _adam(G, lr_g, betas, self.ratio["G"])
         self.opt_d = _adam(D, lr_d, betas, self.ratio["D"])
         self.ema = EMA(G, ema_decay) if ema_decay > 0 else None
@@ -87,16 +91,43 @@ class ClassicGAN:
     def load_state_dict(self, state: dict) -> None:
         self.skip.load_state_dict(state["skip_d"])
 
+    # -- what a family may change --------------------------------------------------------------------
+    def g_ratio(self) -> float:
+        """G's lazy-regularisation correction (mb_ratio); 1 without a lazy G regulariser."""
+        return 1.0
+
+    def generate(self, z: torch.Tensor, labels: Optional[torch.Tensor]):
+        """What G makes for the objective: whatever D takes as its input."""
+        return self.G(z, labels)
+
+    def d_input(self, real: torch.Tensor):
+        """The reals in the form D takes."""
+        return real
+
+    def seen(self, images):
+        """What D sees of its input: the augmentation, on reals and fakes alike."""
+        return self.augment(images)
+
+    def detached(self, fake):
+        return fake.detach()
+
+    def g_regularize(self, n: int, step: int) -> dict[str, torch.Tensor]:
+        """A G regulariser run after G's step (StyleGAN2's path length); none here."""
+        return {}
+
     # -- one step -----------------------------------------------------------------------------------
     def step(self, real: torch.Tensor, labels: Optional[torch.Tensor], step: int) -> dict[str, torch.Tensor]:
-        z, fake_labels = self.sampler.draw(len(real), real.device)
+        n = len(real)
+        z, fake_labels = self.sampler.draw(n, real.device)
         skip = self.skip.should_skip()
         with self.autocast():
-            fake = self.G(z, fake_labels)
-        stats = self._d_main(real, labels, fake, fake_labels, skip)
+            fake = self.generate(z, fake_labels)
+        real = self.d_input(real)
+        stats = self._d_main(real, labels, fake, fake_labels, skip, n)
         if not skip and self.penalty_phase is not None and self.penalty_phase.lazy and self.penalty_phase.due(step):
             stats["penalty"] = self._d_penalty_step(real, labels, fake, fake_labels)
         stats.update(self._g_main(real, labels, fake, fake_labels))
+        stats.update(self.g_regularize(n, step))
         if self.ema is not None:
             self.ema.update(self.G, step)
         self.skip.remember(stats["d_loss"])
@@ -104,13 +135,13 @@ class ClassicGAN:
             stats["augment_p"] = self.augment.p.detach().clone()
         return stats
 
-    def _d_main(self, real, labels, fake, fake_labels, skip: bool) -> dict[str, torch.Tensor]:
+    def _d_main(self, real, labels, fake, fake_labels, skip: bool, n: int) -> dict[str, torch.Tensor]:
         with torch.set_grad_enabled(not skip), self.autocast():
-            real_logits = self.D(self.augment(real), labels)
-            fake_logits = self.D(self.augment(fake.detach()), fake_labels)
+            real_logits = self.D(self.seen(real), labels)
+            fake_logits = self.D(self.seen(self.detached(fake)), fake_labels)
         loss = d_loss(real_logits, fake_logits, self.loss, self.smoothing)
         self.augment.observe(real_logits.detach())
-        self.augment.adjust(len(real))
+        self.augment.adjust(n)
         stats = {}
         if not skip:
             total = loss
@@ -126,9 +157,9 @@ class ClassicGAN:
         return stats
 
     def _penalty(self, real, labels, fake, fake_labels) -> torch.Tensor:
-        penalty, _ = gradient_penalty(self.D, real, labels, self.augment, self.autocast)
-        if self.loss in PAIRED:
-            fake_penalty, _ = gradient_penalty(self.D, fake, fake_labels, self.augment, self.autocast)
+        penalty, _ = gradient_penalty(self.D, real, labels, self.seen, self.autocast)
+        if self.loss in TWO_SIDED_PENALTY:
+            fake_penalty, _ = gradient_penalty(self.D, fake, fake_labels, self.seen, self.autocast)
             penalty = penalty + fake_penalty
         return penalty
 
@@ -144,7 +175,7 @@ class ClassicGAN:
         set_frozen(self.D, True)
         try:
             with self.autocast():
-                gen_logits = self.D(self.augment(fake), fake_labels)
+                gen_logits = self.D(self.seen(fake), fake_labels)
             paired = self._real_reference(real, labels) if self.loss in PAIRED else None
             loss = g_loss(gen_logits, self.loss, paired)
             self.opt_g.zero_grad(set_to_none=True)
@@ -158,7 +189,7 @@ class ClassicGAN:
     def _real_reference(self, real, labels) -> torch.Tensor:
         # The pairing compares each fake with a real as D sees it now; no gradient flows into D here.
         with torch.no_grad(), self.autocast():
-            return self.D(self.augment(real), labels)
+            return self.D(self.seen(real), labels)
 
 
 def _adam(module: torch.nn.Module, lr: float, betas: tuple[float, float], ratio: float) -> torch.optim.Adam:

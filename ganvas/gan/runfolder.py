@@ -10,6 +10,7 @@ from typing import Any
 
 from ..config import TrainConfig
 from ..config.fields import from_dict, to_dict
+from ..device import pick_device
 from ..errors import GanvasError
 from ..models.layers import RESOLUTIONS
 from ..progress import Callback, Progress
@@ -41,8 +42,8 @@ def validate(cfg: TrainConfig) -> None:
         raise GanvasError(f"--resolution {cfg.resolution}: use one of {', '.join(map(str, RESOLUTIONS))}")
     if cfg.channels not in (None, 1, 3):
         raise GanvasError(f"--channels {cfg.channels}: use 1 (grayscale) or 3 (colour)")
-    for name in ("batch_size", "z_dim", "width", "log_every", "sample_every", "checkpoint_every"):
-        if getattr(cfg, name) <= 0:
+    for name in ("batch_size", "z_dim", "width", "log_every", "sample_every", "checkpoint_every", "pl_every"):
+        if getattr(cfg, name) is not None and getattr(cfg, name) <= 0:
             raise GanvasError(f"{_flag(name)} {getattr(cfg, name)}: must be positive")
     for name in ("steps", "epochs", "minutes"):
         value = getattr(cfg, name)
@@ -58,8 +59,18 @@ def validate(cfg: TrainConfig) -> None:
         raise GanvasError(f"--r1-every {cfg.r1_every}: use 1 (every step) or more (lazy)")
     if not 0 < cfg.ada_target < 1:
         raise GanvasError(f"--ada-target {cfg.ada_target}: use a value in (0, 1), e.g. 0.6")
-    if cfg.beta1 is not None and not 0 <= cfg.beta1 < 1:
-        raise GanvasError(f"--beta1 {cfg.beta1}: use a value in [0, 1), e.g. 0.5 or 0")
+    for name in ("beta1", "beta2"):
+        value = getattr(cfg, name)
+        if value is not None and not 0 <= value < 1:
+            raise GanvasError(f"{_flag(name)} {value}: use a value in [0, 1), e.g. 0.5, 0.99 or 0")
+    for name in ("lr_g", "lr_d"):
+        value = getattr(cfg, name)
+        if value is not None and not value > 0:
+            raise GanvasError(f"{_flag(name)} {value}: must be positive")
+    if not 0 <= cfg.style_mixing <= 1 or cfg.pl_weight < 0:
+        raise GanvasError("--style-mixing is a probability in [0, 1] and --pl-weight at least 0")
+    from .build import arch_options
+    arch_options(cfg)  # a wrong --arch-options key fails here, before anything is written
 
 
 def _refuse_existing(run: Path, saved: dict) -> None:
@@ -121,7 +132,7 @@ def open_run(explicit: dict, *, resume: bool, force: bool, progress: Callback) -
     dataset = prepare(cfg.data, resolution=cfg.resolution, channels=cfg.channels, fit=cfg.fit,
                       data_root=cfg.data_root, progress=progress)
     cfg = dataclasses.replace(cfg, channels=int(dataset.images.shape[1]))
-    cfg = presets.resolve(cfg, len(dataset), builtin=bool(preset))
+    cfg = presets.resolve(cfg, len(dataset), builtin=bool(preset), gpu=pick_device(cfg.device).type == "cuda")
     if resuming and saved["dataset"]["fingerprint"] != dataset.fingerprint:
         raise GanvasError(f"{cfg.data}: differs from the images {run} was trained on; resume with the same "
                           f"images, or add --force to start a new run")
