@@ -171,7 +171,7 @@ def test_events_serialise_and_actions_use_only_loop_keys():
         assert set(data) == {"step", "event", "message", "remedy", "action"}
         assert set(event.action) <= ACTION_KEYS
         if event.event in ALARMS:
-            assert "progressive growing" in event.remedy
+            assert "--arch msg" in event.remedy
 
 
 def test_flip_is_never_suggested_for_digits():
