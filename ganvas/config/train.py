@@ -8,11 +8,12 @@ from typing import Optional
 from .archs import NAMES as ARCH_NAMES, help_text as arch_help
 from .fields import opt
 
-DATA, NETWORKS, LOOP, STYLEGAN2, SMALL, BUDGET, SPEED, OUTPUT = (
-    "data", "networks", "the loop and its stabilisers", "stylegan2 training", "small data", "budget",
-    "reproducibility and speed", "output")
+DATA, NETWORKS, GROWTH, LOOP, STYLEGAN2, SMALL, BUDGET, SPEED, OUTPUT = (
+    "data", "networks", "progressive growing", "the loop and its stabilisers", "stylegan2 training", "small data",
+    "budget", "reproducibility and speed", "output")
 data_opt = functools.partial(opt, group=DATA)
 net_opt = functools.partial(opt, group=NETWORKS)
+grow_opt = functools.partial(opt, group=GROWTH)
 loop_opt = functools.partial(opt, group=LOOP)
 sg2_opt = functools.partial(opt, group=STYLEGAN2)
 small_opt = functools.partial(opt, group=SMALL)
@@ -41,6 +42,11 @@ class TrainConfig:
                                             "mapping_layers=8 (stylegan2), blocks=2 (resnet); a wrong key lists "
                                             "the arch's options")
     spectral_norm: bool = net_opt(False, "spectral normalisation on D's layers")
+
+    progressive: bool = grow_opt(False, "grow G and D from 8 px to --resolution, fading each level in (dcgan)")
+    grow_kimg: float = grow_opt(20.0, "thousands of images per level's training, and again per fade-in")
+    level_batch: tuple[int, ...] = grow_opt((), "batch size per level, 8 px first (missing levels: --batch-size)")
+    reset_adam: bool = grow_opt(False, "Adam forgets its moments at each new level (ProGAN does)")
 
     loss: Optional[str] = loop_opt(None, "GAN loss; rpgan is the relativistic pairing loss, regularised with R1+R2; "
                                    "rahinge the relativistic average hinge (auto: rpgan for resnet, ns otherwise)",

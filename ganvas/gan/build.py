@@ -37,7 +37,12 @@ def arch_options(cfg: TrainConfig) -> dict:
     known = {f.name for f in dataclasses.fields(family)}
     if cfg.spectral_norm and "spectral_norm" not in known:
         raise GanvasError(f"--spectral-norm: --arch {cfg.arch} has no spectral-norm option")
-    shared = {"width": cfg.width, "spectral_norm": cfg.spectral_norm}
+    if "progressive" in given:
+        raise GanvasError("--arch-options progressive: use --progressive, which also sets the schedule")
+    if cfg.progressive and "progressive" not in known:
+        raise GanvasError(f"--progressive: grows the dcgan family; --arch {cfg.arch} has MSG-GAN's or its "
+                          "own answer to high resolution")
+    shared = {"width": cfg.width, "spectral_norm": cfg.spectral_norm, "progressive": cfg.progressive or None}
     given = {**{k: v for k, v in shared.items() if k in known and v is not None}, **given}
     return dataclasses.asdict(family(**given))
 
@@ -74,11 +79,31 @@ def build_algorithm(cfg: TrainConfig, spec: ModelSpec, placement: Placement, sam
     if spec.arch == "msg":
         from .multiscale import MultiScaleGAN
         return MultiScaleGAN(G, D, **common)
+    if spec.options.get("progressive"):
+        from .growing import GrowingGAN
+        return GrowingGAN(G, D, growth=growth_of(cfg), reset_adam=cfg.reset_adam, **common)
     if spec.arch == "stylegan2":
         from .stylegan import StyleGAN2Method
         return StyleGAN2Method(G, D, style_mixing=cfg.style_mixing, pl_weight=cfg.pl_weight,
                                pl_every=cfg.pl_every, **common)
     return ClassicGAN(G, D, **common)
+
+
+def growth_of(cfg: TrainConfig):
+    from ..models.progressive import sizes_of
+    from .growth import Growth
+
+    return Growth.plan(len(sizes_of(cfg.resolution)), cfg.grow_kimg, cfg.batch_size, cfg.level_batch)
+
+
+def batches_of(cfg: TrainConfig, dataset, labelled: bool, placement: Placement) -> Batches:
+    labels = dataset.labels if labelled else None
+    if cfg.progressive:
+        from .growth import GrowingBatches
+        return GrowingBatches(dataset.images, labels, growth_of(cfg), cfg.seed, cfg.flip, placement.device,
+                              placement.channels_last)
+    return Batches(dataset.images, labels, cfg.batch_size, cfg.seed, cfg.flip, placement.device,
+                   placement.channels_last)
 
 
 def target_steps(cfg: TrainConfig, per_epoch: int) -> Optional[int]:
@@ -101,8 +126,7 @@ def build_loop(cfg: TrainConfig, dataset, run: Path, log: RunLog, progress: Call
     spec = model_spec(cfg, dataset.classes)
     sampler = LatentSampler(spec.z_dim, spec.num_classes)
     algorithm = build_algorithm(cfg, spec, placement, sampler)
-    data = Batches(dataset.images, dataset.labels if spec.num_classes else None, cfg.batch_size, cfg.seed,
-                   cfg.flip, placement.device, placement.channels_last)
+    data = batches_of(cfg, dataset, bool(spec.num_classes), placement)
     progress(Progress("train", "note", message=f"{cfg.arch} {cfg.resolution}px x{cfg.channels} on "
                       f"{placement.describe()}, batch {data.batch_size}, {len(dataset)} images, "
                       f"augment {cfg.augment}, R1 {cfg.r1_gamma:g}"))
@@ -120,6 +144,9 @@ def _standard_hooks(cfg: TrainConfig, run: Path, real_eval: torch.Tensor, n_imag
     from .tensorboard import tensorboard_hook
 
     hooks: list[Hook] = [Monitor(cfg, real_eval, n_images)]
+    if cfg.progressive:
+        from .growing import GrowthHook
+        hooks.append(GrowthHook(growth_of(cfg)))
     board = tensorboard_hook(cfg, run)
     if board is not None:
         hooks.append(board)

@@ -69,6 +69,8 @@ def validate(cfg: TrainConfig) -> None:
             raise GanvasError(f"{_flag(name)} {value}: must be positive")
     if not 0 <= cfg.style_mixing <= 1 or cfg.pl_weight < 0:
         raise GanvasError("--style-mixing is a probability in [0, 1] and --pl-weight at least 0")
+    if not cfg.grow_kimg > 0 or any(b < 1 for b in cfg.level_batch):
+        raise GanvasError("--grow-kimg must be positive and every --level-batch at least 1")
     from .build import arch_options
     arch_options(cfg)  # a wrong --arch-options key fails here, before anything is written
 

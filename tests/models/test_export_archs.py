@@ -9,15 +9,19 @@ from ganvas.models.export import META_FILE, to_onnx, to_torchscript
 
 from .specs import spec
 
-TINY = {"dcgan": {"width": 4}, "mlp": {"width": 2}}
+TINY = {"dcgan": {"width": 4}, "mlp": {"width": 2}, "progressive": {"width": 4, "progressive": True}}
 MODERN_TINY = {"width": 4, "max_channels": 8}
+CASES = sorted(ARCHS) + ["progressive"]  # a growing DCGAN, exported mid-fade
 
 
-def _generator(arch):
+def _generator(case):
     torch.manual_seed(0)
-    shape = spec(arch, z_dim=8, resolution=16, channels=3, num_classes=3, **TINY.get(arch, MODERN_TINY))
+    arch = "dcgan" if case == "progressive" else case
+    shape = spec(arch, z_dim=8, resolution=16, channels=3, num_classes=3, **TINY.get(case, MODERN_TINY))
     g = build_generator(shape).eval()
-    if arch in TINY:
+    if case == "progressive":
+        g.set_stage(1, 0.5)
+    if case in TINY:
         with torch.no_grad():  # a fresh DCGAN paints flat grey; louder weights let a wrong export show
             for p in g.parameters():
                 p.mul_(3)
@@ -29,19 +33,19 @@ def _inputs():
 
 
 @pytest.mark.filterwarnings("ignore:`torch.jit.load` is deprecated:FutureWarning")
-@pytest.mark.parametrize("arch", sorted(ARCHS))
+@pytest.mark.parametrize("arch", CASES)
 def test_torchscript_round_trip(tmp_path, arch):
     g, shape = _generator(arch)
     path = to_torchscript(g, shape, tmp_path / "g.pt")
     extra = {META_FILE: ""}
     loaded = torch.jit.load(str(path), _extra_files=extra)
-    assert json.loads(extra[META_FILE])["arch"] == arch
+    assert json.loads(extra[META_FILE])["arch"] == shape.arch
     z, labels = _inputs()
     with torch.no_grad():
         assert torch.allclose(loaded(z, labels), g(z, labels), atol=1e-5)
 
 
-@pytest.mark.parametrize("arch", sorted(ARCHS))
+@pytest.mark.parametrize("arch", CASES)
 def test_onnx_round_trip(tmp_path, arch):
     onnx = pytest.importorskip("onnx", reason="ONNX export is the optional extra ganvas[onnx]")
     pytest.importorskip("onnxscript")
