@@ -171,7 +171,7 @@ def test_events_serialise_and_actions_use_only_loop_keys():
         assert set(data) == {"step", "event", "message", "remedy", "action"}
         assert set(event.action) <= ACTION_KEYS
         if event.event in ALARMS:
-            assert "--arch msg" in event.remedy
+            assert "--progressive" in event.remedy and "--arch msg" in event.remedy
 
 
 def test_flip_is_never_suggested_for_digits():
