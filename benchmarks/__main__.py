@@ -6,14 +6,14 @@ import platform
 
 import torch
 
-from . import gan, scaling, smalldata, stepcost, style
+from . import archs, gan, scaling, smalldata, stepcost, style
 from .table import print_table
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m benchmarks")
     parser.add_argument("--quick", action="store_true", help="fewer steps, smaller images: a smoke run")
-    parser.add_argument("--only", choices=("gan", "scaling", "style", "smalldata", "stepcost"),
+    parser.add_argument("--only", choices=("gan", "scaling", "style", "smalldata", "stepcost", "archs"),
                         help="run one benchmark (smalldata: its quality table and its step-cost table)")
     args = parser.parse_args()
     print(f"{platform.processor() or platform.machine()}, {torch.get_num_threads()} threads, torch {torch.__version__}")
@@ -27,6 +27,8 @@ def main() -> None:
         smalldata.main(args.quick)
     if args.only in (None, "smalldata", "stepcost"):
         stepcost.main(args.quick)
+    if args.only in (None, "archs"):
+        archs.main(args.quick)
 
 
 if __name__ == "__main__":

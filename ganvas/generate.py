@@ -33,14 +33,23 @@ Labels = Optional[Sequence[Union[int, str]]]
 
 def sample(run, n: int = 64, out="samples", grid: bool = False, seed: int = 0,
            truncation: Optional[float] = None, labels: Labels = None,
-           progress: Callback = silent) -> list[Path]:
+           style_mix: Optional[Sequence[int]] = None, progress: Callback = silent) -> list[Path]:
     """Write `n` generated images from `run` as PNGs in folder `out`, or one grid PNG when `grid`.
 
     `out` may also name a .png file when `grid` is set. Conditional runs draw the classes in `labels`
     (names or indices) in turn, every class by default. The same seed gives the same images on the
-    same machine; where the hardware has bf16 arithmetic the generator runs in bf16.
+    same machine; where the hardware has bf16 arithmetic the generator runs in bf16. `style_mix`
+    (SEED_A, SEED_B) writes StyleGAN's style mixing grid instead, min(n, 8) images from each seed.
     """
     G, spec, placement = _placed_generator(run)
+    if style_mix is not None:
+        from .wspace import style_mix_grid
+
+        seed_a, seed_b = _seed_pair(style_mix)
+        _check_truncation(truncation, in_w=True)
+        cells, nrow = style_mix_grid(G, spec, seed_a, seed_b, n=n, truncation=truncation, placement=placement,
+                                     progress=progress)
+        return write_samples(cells, out, grid=True, seed=seed_a, nrow=nrow, name=f"style-mix-{seed_a}-{seed_b}.png")
     images = render(G, spec, n=n, seed=seed, truncation=truncation, labels=labels, placement=placement,
                     progress=progress)
     return write_samples(images, out, grid=grid, seed=seed, nrow=class_columns(spec, labels, n))
@@ -102,9 +111,8 @@ def render(G, spec: "ModelSpec", *, n: int, seed: int, truncation: Optional[floa
 
     if n < 1:
         raise GanvasError(f"--n {n}: ask for at least one image")
-    if truncation is not None and not truncation > 0:
-        raise GanvasError(f"--truncation {truncation}: use a positive value such as 0.7, or leave it out")
     in_generator = truncation is not None and takes_option(G, "truncation")
+    _check_truncation(truncation, in_w=in_generator)
     z, every_class = LatentSampler(spec.z_dim, spec.num_classes).fixed(
         n, seed, truncation=None if in_generator else truncation)
     chosen = label_tensor(labels, spec, n) if labels else every_class
@@ -125,11 +133,27 @@ def walk(G, spec: "ModelSpec", *, keys: int, frames: int, seed: int, placement: 
         raise GanvasError(f"--keys {keys}: a walk needs at least 2 latents")
     if frames < 1:
         raise GanvasError(f"--frames {frames}: use at least 1 frame between latents")
+    from .wspace import has_w, walk_in_w
+
+    if has_w(G):  # a StyleGAN walks in W, where its styles live
+        return walk_in_w(G, spec, keys=keys, frames=frames, seed=seed, placement=placement, progress=progress)
     key_latents, _ = LatentSampler(spec.z_dim, spec.num_classes).fixed(keys, seed)
     path = interpolation_path(key_latents, frames, loop=True)
     # A class change mid-walk would be a jump cut, so the whole walk keeps one class.
     one_class = torch.full((len(path),), seed % spec.num_classes, dtype=torch.long) if spec.num_classes else None
     return to_uint8(generate(G, path, one_class, placement=placement, progress=progress, task="interpolate"))
+
+
+def _check_truncation(truncation: Optional[float], *, in_w: bool) -> None:
+    # In W, psi 0 is meaningful (the average image); a truncated normal needs a positive bound.
+    if truncation is not None and not (truncation > 0 or (in_w and truncation == 0)):
+        raise GanvasError(f"--truncation {truncation}: use a positive value such as 0.7, or leave it out")
+
+
+def _seed_pair(seeds: Sequence[int]) -> tuple[int, int]:
+    if len(seeds) != 2:
+        raise GanvasError(f"--style-mix takes two seeds, SEED_A SEED_B; got {len(seeds)}")
+    return int(seeds[0]), int(seeds[1])
 
 
 def label_tensor(labels: Labels, spec: "ModelSpec", n: int):
@@ -158,7 +182,8 @@ def _class_index(label: Union[int, str], names: list, num_classes: int) -> int:
 # ---- writing, never over a file ganvas did not make ----------------------------------------------
 
 
-def write_samples(images, out, *, grid: bool, seed: int, nrow: Optional[int] = None) -> list[Path]:
+def write_samples(images, out, *, grid: bool, seed: int, nrow: Optional[int] = None,
+                  name: Optional[str] = None) -> list[Path]:
     """PNG files from uint8 images: one grid, or one file per image in folder `out`."""
     from .pixels import tile, to_pil
 
@@ -170,7 +195,7 @@ def write_samples(images, out, *, grid: bool, seed: int, nrow: Optional[int] = N
         return [_save_png(to_pil(tile(images, nrow)), out)]
     claim_folder(out)
     if grid:
-        return [_save_png(to_pil(tile(images, nrow)), out / f"grid-seed{seed}.png")]
+        return [_save_png(to_pil(tile(images, nrow)), out / (name or f"grid-seed{seed}.png"))]
     return [_save_png(to_pil(image), out / f"seed{seed}-{i:05d}.png") for i, image in enumerate(images)]
 
 

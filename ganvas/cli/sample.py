@@ -24,8 +24,12 @@ def add_parser(subparsers) -> None:
     parser.add_argument("--grid", action="store_true", default=d["grid"], help="one grid image instead of one file each")
     parser.add_argument("--seed", type=int, default=d["seed"], metavar="S", help=f"latent seed (default: {d['seed']})")
     parser.add_argument("--truncation", type=float, default=d["truncation"], metavar="T",
-                        help="truncation trick: redraw latent values beyond +-T; lower is cleaner but less varied "
+                        help="truncation trick: redraw latent values beyond +-T; for stylegan2 runs, psi in W "
+                             "(w_avg + T (w - w_avg); 0 gives the average image); lower is cleaner but less varied "
                              f"(default: {d['truncation']})")
+    parser.add_argument("--style-mix", nargs=2, type=int, default=d["style_mix"], metavar=("SEED_A", "SEED_B"),
+                        help="stylegan2 runs: write the style mixing grid instead, seed B's images with their coarse "
+                             "styles given to seed A's (min(N, 8) from each)")
     parser.add_argument("--label", dest="labels", action="append", default=d["labels"], metavar="CLASS",
                         help="conditional runs: class name or index to draw (repeat for several; "
                              "default: every class in turn)")
@@ -38,7 +42,7 @@ def _run(args: argparse.Namespace) -> None:
 
     with Display() as show:
         paths = sample(args.run_dir, n=args.n, out=args.out, grid=args.grid, seed=args.seed,
-                       truncation=args.truncation, labels=args.labels, progress=show)
+                       truncation=args.truncation, labels=args.labels, style_mix=args.style_mix, progress=show)
     if len(paths) == 1:
         print(paths[0])
     else:

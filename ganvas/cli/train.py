@@ -1,16 +1,19 @@
 """`ganvas train SOURCE --out RUN`: flags come from TrainConfig."""
 from __future__ import annotations
 
+import argparse
 import os
 
-from ..config import TrainConfig
+from ..config import TrainConfig, archs
 from ..config.fields import field_default
 from .args import add_config_flags
 
 
 def add_parser(sub) -> None:
+    # Raw description and epilog: the architectures' table keeps one line per family.
     parser = sub.add_parser("train", help="train a GAN on a folder, a .zip or a built-in dataset",
-                            description="Train a GAN. Stop any time with Ctrl-C; continue with --resume.")
+                            description="Train a GAN. Stop any time with Ctrl-C; continue with --resume.",
+                            epilog=archs.table(), formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("data", nargs="?", default=None,
                         help="image folder, .zip, or built-in name: shapes, fashion-mnist, mnist "
                              f"(default: {field_default(TrainConfig, 'data')}, or the run's own when resuming)")

@@ -5,14 +5,17 @@ import functools
 from dataclasses import dataclass
 from typing import Optional
 
+from .archs import NAMES as ARCH_NAMES, help_text as arch_help
 from .fields import opt
 
-DATA, NETWORKS, LOOP, SMALL, BUDGET, SPEED, SCALE, OUTPUT = (
-    "data", "networks", "the loop and its stabilisers", "small data", "budget", "reproducibility and speed",
-    "several processes (torchrun, --nproc)", "output")
+DATA, NETWORKS, GROWTH, LOOP, STYLEGAN2, SMALL, BUDGET, SPEED, SCALE, OUTPUT = (
+    "data", "networks", "progressive growing", "the loop and its stabilisers", "stylegan2 training", "small data",
+    "budget", "reproducibility and speed", "several processes (torchrun, --nproc)", "output")
 data_opt = functools.partial(opt, group=DATA)
 net_opt = functools.partial(opt, group=NETWORKS)
+grow_opt = functools.partial(opt, group=GROWTH)
 loop_opt = functools.partial(opt, group=LOOP)
+sg2_opt = functools.partial(opt, group=STYLEGAN2)
 small_opt = functools.partial(opt, group=SMALL)
 budget_opt = functools.partial(opt, group=BUDGET)
 speed_opt = functools.partial(opt, group=SPEED)
@@ -31,29 +34,48 @@ class TrainConfig:
     flip: bool = data_opt(False, "random horizontal flips")
     conditional: bool = data_opt(False, "condition G and D on class labels (subfolders or built-in labels)")
 
-    arch: str = net_opt("dcgan", "network family", choices=("dcgan", "mlp"))
+    arch: str = net_opt("dcgan", arch_help(), choices=ARCH_NAMES)
     z_dim: int = net_opt(100, "latent size")
-    width: int = net_opt(64, "base channel count (DCGAN ngf=ndf) or hidden width / 4 (MLP)")
+    width: Optional[int] = net_opt(None, "channels next to the image, doubling as resolution halves (DCGAN ngf=ndf; "
+                                   "MLP: hidden width / 4) (auto: 64 for dcgan and mlp; 2048 / resolution for "
+                                   "msg, stylegan2 and resnet, 16384 / resolution on a GPU)")
+    arch_options: tuple[str, ...] = net_opt((), "options of the chosen --arch as KEY=VALUE ..., e.g. max_channels=128, "
+                                            "mapping_layers=8 (stylegan2), blocks=2 (resnet); a wrong key lists "
+                                            "the arch's options")
     spectral_norm: bool = net_opt(False, "spectral normalisation on D's layers")
 
-    loss: str = loop_opt("ns", "GAN loss; rpgan is the relativistic pairing loss, regularised with R1+R2",
-                         choices=("ns", "minimax", "hinge", "ls", "rpgan"))
-    lr_g: float = loop_opt(2e-4, "generator learning rate")
-    lr_d: float = loop_opt(2e-4, "discriminator learning rate")
-    beta1: float = loop_opt(0.5, "Adam beta1")
-    beta2: float = loop_opt(0.999, "Adam beta2")
+    progressive: bool = grow_opt(False, "grow G and D from 8 px to --resolution, fading each level in (dcgan)")
+    grow_kimg: float = grow_opt(20.0, "thousands of images per level's training, and again per fade-in")
+    level_batch: tuple[int, ...] = grow_opt((), "batch size per level, 8 px first (missing levels: --batch-size)")
+    reset_adam: bool = grow_opt(False, "Adam forgets its moments at each new level (ProGAN does)")
+
+    loss: Optional[str] = loop_opt(None, "GAN loss; rpgan is the relativistic pairing loss, regularised with R1+R2; "
+                                   "rahinge the relativistic average hinge (auto: rpgan for resnet, ns otherwise)",
+                                   choices=("ns", "minimax", "hinge", "ls", "rpgan", "rahinge"))
+    lr_g: Optional[float] = loop_opt(None, "generator learning rate (auto: 2e-4; 3e-3 for msg, 2.5e-3 for stylegan2)")
+    lr_d: Optional[float] = loop_opt(None, "discriminator learning rate (auto: as --lr-g)")
+    beta1: Optional[float] = loop_opt(None, "Adam beta1 (auto: 0.5; 0 for msg, stylegan2 and resnet)")
+    beta2: Optional[float] = loop_opt(None, "Adam beta2 (auto: 0.999; 0.99 for msg, stylegan2 and resnet)")
     label_smoothing: float = loop_opt(0.0, "one-sided: real targets become 1 - this")
     skip_d_below: Optional[float] = loop_opt(None, "skip D's step while its loss is below this")
     ema: float = loop_opt(0.999, "EMA decay of G's weights (0 turns EMA off)")
     recover: bool = loop_opt(True, "on NaN/inf or exploding losses, roll back and halve both LRs")
     auto_stabilize: bool = loop_opt(False, "apply the diagnostics' remedies automatically")
 
+    style_mixing: float = sg2_opt(0.9, "probability that a batch switches to a second latent's styles at a "
+                                  "random layer")
+    pl_weight: float = sg2_opt(2.0, "path-length regularisation weight (0 turns it off)")
+    pl_every: int = sg2_opt(4, "lazy regularisation: the path-length penalty every N G steps")
+
     augment: str = small_opt("auto", "augmentation seen by D on reals and fakes (auto: on for folders of a few "
                              "thousand images or fewer)", choices=("auto", "none", "diffaugment", "ada"))
     augment_policy: tuple[str, ...] = small_opt(("color", "translation", "cutout"), "DiffAugment's operations")
     ada_target: float = small_opt(0.6, "ADA raises p while E[sign(D(real))] is above this")
     ada_kimg: float = small_opt(100.0, "ADA: thousands of images for p to move by 1")
-    r1_gamma: float = small_opt(0.0, "R1 gradient penalty on reals (and R2 on fakes with --loss rpgan); 0 is off")
+    r1_gamma: Optional[float] = small_opt(None, "R1 gradient penalty on reals (and R2 on fakes with --loss rpgan) "
+                                          "(auto: 0 for dcgan and mlp; 0.0002 * resolution^2 / batch for msg and "
+                                          "stylegan2, StyleGAN2-ADA's rule; 0.05 * (resolution / 32)^2 for resnet; "
+                                          "0 turns it off)")
     r1_every: int = small_opt(16, "lazy regularisation: the penalty every N D steps (1: every step)")
 
     steps: Optional[int] = budget_opt(None, "total steps the run aims for")

@@ -10,6 +10,10 @@ skip-D and ADA decide on values summed over the ranks. `passes` > 1 splits the b
 gradients add up before each optimiser step (gradient accumulation): each pass of a D or G phase runs
 its forward and backward together, as DDP requires, so G's phase draws its fakes again from the same
 latents. With one pass, one rank and fp32 nothing of this adds an operation.
+
+Families that train differently override a few small methods rather than the step: what G makes for
+the objective (`generate`: MSG-GAN's pyramid, StyleGAN2's mixed styles), what D is shown of the reals
+(`d_input`) and how it is augmented (`seen`), and a G regulariser after G's step (`g_regularize`).
 """
 from __future__ import annotations
 
@@ -20,7 +24,7 @@ import torch
 
 from .algorithm import Phase, Stat, mb_ratio
 from .ema import EMA
-from .losses import PAIRED, d_loss, g_loss
+from .losses import PAIRED, TWO_SIDED_PENALTY, d_loss, g_loss
 from .parallel import Parallel, compiled
 from .regularize import gradient_penalty
 from .lossscale import LossScale
@@ -73,7 +77,7 @@ class ClassicGAN:
         self.passes = max(1, passes)
         self.penalty_phase = Phase("D_reg", max(1, r1_every)) if r1_gamma > 0 else None
         lazy = self.penalty_phase is not None and self.penalty_phase.lazy
-        self.ratio = {"G": 1.0, "D": mb_ratio(self.penalty_phase.every) if lazy else 1.0}
+        self.ratio = {"G": self.g_ratio(), "D": mb_ratio(self.penalty_phase.every) if lazy else 1.0}
         device = next(G.parameters()).device
         self.opt_g = _adam(G, lr_g, betas, self.ratio["G"])
         self.opt_d = _adam(D, lr_d, betas, self.ratio["D"])
@@ -123,15 +127,41 @@ class ClassicGAN:
         for name, saved in state.get("loss_scale", {}).items():
             self.scale[name].load_state_dict(saved)
 
+    # -- what a family may change --------------------------------------------------------------------
+    def g_ratio(self) -> float:
+        """G's lazy-regularisation correction (mb_ratio); 1 without a lazy G regulariser."""
+        return 1.0
+
+    def generate(self, z: torch.Tensor, labels: Optional[torch.Tensor]):
+        """What G makes for the objective: whatever D takes as its input."""
+        return self.G_step(z, labels)
+
+    def d_input(self, real: torch.Tensor):
+        """The reals in the form D takes."""
+        return real
+
+    def seen(self, images):
+        """What D sees of its input: the augmentation, on reals and fakes alike."""
+        return self.augment(images)
+
+    def detached(self, fake):
+        return fake.detach()
+
+    def g_regularize(self, n: int, step: int) -> dict[str, torch.Tensor]:
+        """A G regulariser run after G's step (StyleGAN2's path length); none here."""
+        return {}
+
     # -- one step -----------------------------------------------------------------------------------
     def step(self, real: torch.Tensor, labels: Optional[torch.Tensor], step: int) -> dict[str, torch.Tensor]:
-        z, fake_labels = self.sampler.draw(len(real), real.device)
+        n = len(real)
+        z, fake_labels = self.sampler.draw(n, real.device)
         skip = self.skip.should_skip()
-        passes = self._passes(real, labels, z, fake_labels)
-        stats = self._d_main(passes, skip, len(real))
+        passes = self._passes(self.d_input(real), labels, z, fake_labels)
+        stats = self._d_main(passes, skip, n)
         if not skip and self.penalty_phase is not None and self.penalty_phase.lazy and self.penalty_phase.due(step):
             stats["penalty"] = self._d_penalty_step(passes)
         stats.update(self._g_main(passes))
+        stats.update(self.g_regularize(n, step))
         if self.ema is not None:
             self.ema.update(self.G, step)
         self.skip.remember(stats["d_loss"])
@@ -142,13 +172,13 @@ class ClassicGAN:
     def _passes(self, real, labels, z, fake_labels) -> list[Pass]:
         if self.passes == 1:
             with self.autocast():
-                fake = self.G_step(z, fake_labels)  # its graph is kept for G's phase
+                fake = self.generate(z, fake_labels)  # its graph is kept for G's phase
             return [Pass(real, labels, z, fake_labels, fake)]
         parts = [_chunks(t, self.passes) for t in (real, labels, z, fake_labels)]
         passes = [Pass(*slices) for slices in zip(*parts)]
         for p in passes:
             with torch.no_grad(), self.autocast():
-                p.fake = self.G_step(p.z, p.fake_labels)
+                p.fake = self.generate(p.z, p.fake_labels)
         return passes
 
     def _share(self, loss: torch.Tensor) -> torch.Tensor:
@@ -163,8 +193,8 @@ class ClassicGAN:
             last = i == len(passes) - 1
             with self.par.pass_of(self.D_step, last):
                 with torch.set_grad_enabled(not skip), self.autocast():
-                    real_logits = self.D_step(self.augment(p.real), p.labels)
-                    fake_logits = self.D_step(self.augment(p.fake.detach()), p.fake_labels)
+                    real_logits = self.D_step(self.seen(p.real), p.labels)
+                    fake_logits = self.D_step(self.seen(self.detached(p.fake)), p.fake_labels)
                 loss = d_loss(real_logits, fake_logits, self.loss, self.smoothing)
                 self.augment.observe(real_logits.detach())
                 if last:
@@ -185,9 +215,9 @@ class ClassicGAN:
         return _mean_of(parts)
 
     def _penalty(self, p: Pass) -> tuple[torch.Tensor, torch.Tensor]:
-        penalty, logits = gradient_penalty(self.D_step, p.real, p.labels, self.augment, self.autocast)
-        if self.loss in PAIRED:
-            fake_penalty, _ = gradient_penalty(self.D_step, p.fake, p.fake_labels, self.augment, self.autocast)
+        penalty, logits = gradient_penalty(self.D_step, p.real, p.labels, self.seen, self.autocast)
+        if self.loss in TWO_SIDED_PENALTY:
+            fake_penalty, _ = gradient_penalty(self.D_step, p.fake, p.fake_labels, self.seen, self.autocast)
             penalty = penalty + fake_penalty
         return penalty, logits
 
@@ -215,9 +245,9 @@ class ClassicGAN:
                         fake = p.fake
                     else:
                         with self.autocast():
-                            fake = self.G_step(p.z, p.fake_labels)
+                            fake = self.generate(p.z, p.fake_labels)
                     with self.autocast():
-                        gen_logits = self.D_frozen(self.augment(fake), p.fake_labels)
+                        gen_logits = self.D_frozen(self.seen(fake), p.fake_labels)
                     paired = self._real_reference(p) if self.loss in PAIRED else None
                     loss = g_loss(gen_logits, self.loss, paired)
                     self.scale["G"].backward(self._share(loss))
@@ -233,11 +263,16 @@ class ClassicGAN:
     def _real_reference(self, p: Pass) -> torch.Tensor:
         # The pairing compares each fake with a real as D sees it now; no gradient flows into D here.
         with torch.no_grad(), self.autocast():
-            return self.D_frozen(self.augment(p.real), p.labels)
+            return self.D_frozen(self.seen(p.real), p.labels)
 
 
-def _chunks(tensor: Optional[torch.Tensor], n: int) -> list:
-    return [None] * n if tensor is None else list(tensor.chunk(n))
+def _chunks(tensor, n: int) -> list:
+    """n slices of a batch; a pyramid (a list of scales) is sliced scale by scale."""
+    if tensor is None:
+        return [None] * n
+    if isinstance(tensor, (list, tuple)):
+        return [list(scales) for scales in zip(*(t.chunk(n) for t in tensor))]
+    return list(tensor.chunk(n))
 
 
 def _mean_of(parts: list[dict]) -> dict[str, torch.Tensor]:

@@ -137,6 +137,15 @@ class Actions:
             done.append(self.augment_more())
         return done
 
+    def restart_warmup(self) -> None:
+        """A new phase of training (progressive growing's next level): the divergence guard forgets its
+        window, and hooks with a warm-up of their own (`restart_warmup(step)`, the diagnostics) restart it."""
+        self._loop.restart_warmup()
+
+    def snapshot(self) -> None:
+        """A sample grid and the in-loop metric now, unless the cadence draws them at this step anyway."""
+        self._loop.snapshot()
+
     def metric(self, record: dict) -> None:
         self._loop.log.metric(record)
 

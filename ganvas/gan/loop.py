@@ -83,7 +83,7 @@ class Loop:
     def run_to_end(self) -> dict:
         deadline = time.monotonic() + self.cfg.minutes * 60 if self.cfg.minutes else math.inf
         self.progress(Progress("train", "start", self.step, self.target_steps))
-        self.tick = (time.perf_counter(), self.step)
+        self.tick = (time.perf_counter(), self.nimg)
         batches = self.data.from_step(self.step)
         with stop_on_signals(self):
             while not self._done(deadline):
@@ -160,7 +160,7 @@ class Loop:
     def _log(self) -> bool:
         means = self._means()
         now = time.perf_counter()
-        (t0, step0), self.tick = self.tick, (now, self.step)
+        (t0, nimg0), self.tick = self.tick, (now, self.nimg)
         if self.guard.diverged([means[s.key] for s in self.algorithm.stats if s.role == "loss" and s.key in means]):
             self.recover(means)
             return False
@@ -168,7 +168,7 @@ class Loop:
         rates = self.algorithm.learning_rates()
         record = {"step": self.step, "nimg": self.nimg, "epoch": round(self.step / self.data.per_epoch, 3),
                   "time": time.time(),
-                  "img_per_s": round((self.step - step0) * self.data.batch_size / max(now - t0, 1e-9), 1),
+                  "img_per_s": round((self.nimg - nimg0) / max(now - t0, 1e-9), 1),
                   **{k: round(v, stats[k].precision if k in stats else 5) for k, v in means.items()},
                   **{f"lr_{name.lower()}": lr for name, lr in rates.items()},
                   "skipped_d": self.algorithm.skip.skipped}
@@ -180,6 +180,20 @@ class Loop:
             shown["skipped D"] = self.algorithm.skip.skipped
         self.progress(Progress("train", "update", self.step, self.target_steps, values=shown))
         return True
+
+    def restart_warmup(self) -> None:
+        self.guard.reset()
+        for hook in self.hooks:
+            restart = getattr(hook, "restart_warmup", None)
+            if restart is not None:
+                restart(self.step)
+
+    def snapshot(self) -> None:
+        if self.step % (self.cfg.eval_every or self.cfg.checkpoint_every):
+            for hook in self.hooks:
+                hook.on_eval(self.view, self.actions)
+        if self.step % self.cfg.sample_every:
+            self.samples()
 
     def generate(self, z: torch.Tensor, labels: Optional[torch.Tensor], *, live: bool = False) -> torch.Tensor:
         G = self.algorithm.live_generator() if live else self.algorithm.sampling_generator()
@@ -249,7 +263,7 @@ class Loop:
             self.algorithm.set_learning_rate(name, 0.5 * lr)
         self.log.rewind(step)
         self.guard.reset()
-        self.tick = (time.perf_counter(), step)
+        self.tick = (time.perf_counter(), self.nimg)
         self.event("rollback", f"losses diverged at step {bad_step} ({losses}); rolled back to step {step} "
                    "and halved both learning rates", "a lower learning rate often brings convergence",
                    {"lr_g_factor": 0.5, "lr_d_factor": 0.5})

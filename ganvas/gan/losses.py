@@ -6,10 +6,13 @@ from typing import Optional
 import torch
 import torch.nn.functional as F
 
-LOSSES = ("ns", "minimax", "hinge", "ls", "rpgan")
-# Losses whose G term compares each fake with a real (the relativistic pairing GAN of Jolicoeur-Martineau,
-# as R3GAN uses it); their callers must pass D's logits on reals to g_loss too.
-PAIRED = ("rpgan",)
+LOSSES = ("ns", "minimax", "hinge", "ls", "rpgan", "rahinge")
+# Losses whose G term compares fakes with reals, so callers must pass D's logits on reals to g_loss too:
+# the relativistic pairing GAN (Jolicoeur-Martineau, as R3GAN uses it) and the relativistic average
+# hinge (BMSG-GAN's default).
+PAIRED = ("rpgan", "rahinge")
+# Losses whose gradient penalty is R1 on reals plus R2 on fakes (R3GAN's recipe), not R1 alone.
+TWO_SIDED_PENALTY = ("rpgan",)
 
 
 def d_loss(real: torch.Tensor, fake: torch.Tensor, kind: str = "ns", smoothing: float = 0.0) -> torch.Tensor:
@@ -25,16 +28,21 @@ def d_loss(real: torch.Tensor, fake: torch.Tensor, kind: str = "ns", smoothing: 
         return 0.5 * ((real - target).pow(2).mean() + fake.pow(2).mean())
     if kind == "rpgan":
         return F.softplus(-(real - fake)).mean()
+    if kind == "rahinge":  # each side judged against the other side's mean
+        return F.relu(1.0 - (real - fake.mean())).mean() + F.relu(1.0 + (fake - real.mean())).mean()
     raise ValueError(f"unknown loss {kind!r}; choose one of {', '.join(LOSSES)}")
 
 
 def g_loss(fake: torch.Tensor, kind: str = "ns", real: Optional[torch.Tensor] = None) -> torch.Tensor:
     """Generator loss on D's logits for generated images (and for reals, with a paired loss)."""
     fake = fake.float()
-    if kind == "rpgan":
+    if kind in PAIRED:
         if real is None:
-            raise ValueError("the rpgan loss pairs each fake with a real: pass D's logits on reals")
-        return F.softplus(-(fake - real.float())).mean()
+            raise ValueError(f"the {kind} loss compares fakes with reals: pass D's logits on reals")
+        real = real.float()
+        if kind == "rpgan":
+            return F.softplus(-(fake - real)).mean()
+        return F.relu(1.0 + (real - fake.mean())).mean() + F.relu(1.0 - (fake - real.mean())).mean()
     if kind == "ns":
         return F.softplus(-fake).mean()
     if kind == "minimax":

@@ -12,14 +12,17 @@ from typing import Callable, Optional
 import torch
 
 
-def gradient_penalty(D: torch.nn.Module, images: torch.Tensor, labels: Optional[torch.Tensor],
-                     transform: Callable[[torch.Tensor], torch.Tensor], autocast: Callable) -> tuple[torch.Tensor, torch.Tensor]:
+def gradient_penalty(D: torch.nn.Module, images, labels: Optional[torch.Tensor],
+                     transform: Callable, autocast: Callable) -> tuple[torch.Tensor, torch.Tensor]:
     """(mean over the batch of ||d D(transform(x)) / d x||^2, D's logits on those images).
 
     `transform` is the augmentation D sees, so the penalty is taken where D actually looks, as ADA does.
+    `images` may be a list (MSG-GAN's pyramid): the gradient is then taken with respect to every scale
+    D is shown, and the squared norms add up.
     """
-    x = images.detach().requires_grad_(True)
+    pyramid = not torch.is_tensor(images)
+    inputs = [x.detach().requires_grad_(True) for x in (images if pyramid else [images])]
     with autocast():
-        logits = D(transform(x), labels)
-    (grad,) = torch.autograd.grad(logits.float().sum(), x, create_graph=True)
-    return grad.float().square().sum(dim=[1, 2, 3]).mean(), logits
+        logits = D(transform(inputs if pyramid else inputs[0]), labels)
+    grads = torch.autograd.grad(logits.float().sum(), inputs, create_graph=True)
+    return sum(g.float().square().sum(dim=[1, 2, 3]) for g in grads).mean(), logits

@@ -45,9 +45,15 @@ def advice(event: str, config: dict) -> str:
     """The lesson's advice, plus the high-resolution note where it applies."""
     text = _ADVICE[event]
     resolution = config.get("resolution") or 0
-    if resolution >= 128:
-        text += (f" At {resolution}x{resolution}, progressive growing (ProGAN) or multi-scale gradients "
-                 "(MSG-GAN) make training far more stable.")
+    if resolution >= 128 and config.get("arch") == "msg":
+        text += (f" At {resolution}x{resolution} MSG-GAN's multi-scale gradients are already on; a StyleGAN2 "
+                 "generator (--arch stylegan2) or a lower --resolution is the next step.")
+    elif resolution >= 128 and config.get("progressive"):
+        text += (f" At {resolution}x{resolution} the run already grows progressively; multi-scale gradients "
+                 "(--arch msg: D judges G's image at every scale at once) are the other cure.")
+    elif resolution >= 128:
+        text += (f" At {resolution}x{resolution}, progressive growing (--progressive) or multi-scale "
+                 "gradients (--arch msg: D judges G's image at every scale at once) make training far more stable.")
     return text
 
 

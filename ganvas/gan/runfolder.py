@@ -10,6 +10,7 @@ from typing import Any
 
 from ..config import TrainConfig
 from ..config.fields import from_dict, to_dict
+from ..device import pick_device
 from ..errors import GanvasError
 from ..models.layers import RESOLUTIONS
 from ..progress import Callback, Progress
@@ -44,8 +45,8 @@ def validate(cfg: TrainConfig) -> None:
     if cfg.channels not in (None, 1, 3):
         raise GanvasError(f"--channels {cfg.channels}: use 1 (grayscale) or 3 (colour)")
     for name in ("batch_size", "z_dim", "width", "log_every", "sample_every", "checkpoint_every", "accumulate",
-                 "dist_timeout"):
-        if getattr(cfg, name) <= 0:
+                 "dist_timeout", "pl_every"):
+        if getattr(cfg, name) is not None and getattr(cfg, name) <= 0:
             raise GanvasError(f"{_flag(name)} {getattr(cfg, name)}: must be positive")
     for name in ("steps", "epochs", "minutes", "batch_per_rank"):
         value = getattr(cfg, name)
@@ -55,14 +56,26 @@ def validate(cfg: TrainConfig) -> None:
         raise GanvasError(f"--ema {cfg.ema}: use a decay in [0, 1), e.g. 0.999, or 0 to turn EMA off")
     if not 0 <= cfg.label_smoothing < 0.5:
         raise GanvasError(f"--label-smoothing {cfg.label_smoothing}: use a value in [0, 0.5), e.g. 0.1")
-    if cfg.r1_gamma < 0:
+    if cfg.r1_gamma is not None and cfg.r1_gamma < 0:
         raise GanvasError(f"--r1-gamma {cfg.r1_gamma}: use 0 (off) or a positive weight, e.g. 0.1")
     if cfg.r1_every < 1:
         raise GanvasError(f"--r1-every {cfg.r1_every}: use 1 (every step) or more (lazy)")
     if not 0 < cfg.ada_target < 1:
         raise GanvasError(f"--ada-target {cfg.ada_target}: use a value in (0, 1), e.g. 0.6")
-    if not 0 <= cfg.beta1 < 1:
-        raise GanvasError(f"--beta1 {cfg.beta1}: use a value in [0, 1), e.g. 0.5 or 0")
+    for name in ("beta1", "beta2"):
+        value = getattr(cfg, name)
+        if value is not None and not 0 <= value < 1:
+            raise GanvasError(f"{_flag(name)} {value}: use a value in [0, 1), e.g. 0.5, 0.99 or 0")
+    for name in ("lr_g", "lr_d"):
+        value = getattr(cfg, name)
+        if value is not None and not value > 0:
+            raise GanvasError(f"{_flag(name)} {value}: must be positive")
+    if not 0 <= cfg.style_mixing <= 1 or cfg.pl_weight < 0:
+        raise GanvasError("--style-mixing is a probability in [0, 1] and --pl-weight at least 0")
+    if not cfg.grow_kimg > 0 or any(b < 1 for b in cfg.level_batch):
+        raise GanvasError("--grow-kimg must be positive and every --level-batch at least 1")
+    from .build import arch_options
+    arch_options(cfg)  # a wrong --arch-options key fails here, before anything is written
 
 
 def _refuse_existing(run: Path, saved: dict) -> None:
@@ -150,7 +163,7 @@ def open_run(explicit: dict, *, resume: bool, force: bool, progress: Callback, w
     prepared_with = dict(resolution=cfg.resolution, channels=cfg.channels, fit=cfg.fit, data_root=cfg.data_root)
     dataset = prepare(cfg.data, progress=progress, **prepared_with)
     cfg = dataclasses.replace(cfg, channels=int(dataset.images.shape[1]))
-    cfg = presets.resolve(cfg, len(dataset), builtin=bool(preset))
+    cfg = presets.resolve(cfg, len(dataset), builtin=bool(preset), gpu=pick_device(cfg.device).type == "cuda")
     if resuming and saved["dataset"]["fingerprint"] != dataset.fingerprint:
         raise GanvasError(f"{cfg.data}: differs from the images {run} was trained on; resume with the same "
                           f"images, or add --force to start a new run")

@@ -2,6 +2,8 @@
 
 Every generator maps `(z [N, z_dim], labels [N] or None)` to images in [-1, 1] of shape [N, C, R, R];
 every discriminator maps `(images, labels or None)` to raw logits of shape [N] (losses add the sigmoid).
+MSG-GAN's generator also has `forward_scales` (its image at every scale, for the training objective),
+and its discriminator takes that pyramid as well as a single image.
 """
 from __future__ import annotations
 
@@ -9,7 +11,8 @@ from typing import Callable, NamedTuple
 
 from torch import nn
 
-from . import dcgan, mlp
+from ..config.archs import SUMMARIES
+from . import dcgan, mlp, msg, resnet, stylegan2
 from .layers import RESOLUTIONS, init_weights
 from .spec import ModelSpec
 
@@ -21,12 +24,10 @@ class Arch(NamedTuple):
     summary: str
 
 
-ARCHS: dict[str, Arch] = {
-    "dcgan": Arch(dcgan.Options, dcgan.generator, dcgan.discriminator,
-                  "DCGAN: a dense layer, then transposed convolutions; D a strided-conv classifier"),
-    "mlp": Arch(mlp.Options, mlp.generator, mlp.discriminator,
-                "the fully connected GAN of the original paper, for small images"),
-}
+_FAMILIES = {"dcgan": dcgan, "mlp": mlp, "msg": msg, "stylegan2": stylegan2, "resnet": resnet}
+ARCHS: dict[str, Arch] = {name: Arch(family.Options, family.generator, family.discriminator, SUMMARIES[name])
+                          for name, family in _FAMILIES.items()}
+assert tuple(ARCHS) == tuple(SUMMARIES), "ganvas.config.archs and the registry must name the same families"
 
 
 def arch(name: str) -> Arch:

@@ -14,6 +14,7 @@ from typing import Optional
 import torch
 from torch import nn
 
+from . import progressive
 from .spec import ModelSpec, options_of
 from .layers import LabelConcat, ProjectionHead, check_resolution, init_weights, maybe_spectral_norm
 
@@ -87,15 +88,18 @@ def build_discriminator(*, resolution: int, channels: int, width: int, num_class
 class Options:
     width: int = 64            # base channel count: ngf = ndf
     spectral_norm: bool = False  # on D's layers
+    progressive: bool = False  # grown from 8 px (models/progressive.py), with a to-RGB per level
 
 
-def generator(spec: ModelSpec) -> Generator:
+def generator(spec: ModelSpec) -> nn.Module:
     o = options_of(Options, spec)
-    return build_generator(z_dim=spec.z_dim, resolution=spec.resolution, channels=spec.channels, width=o.width,
-                           num_classes=spec.num_classes)
+    build = progressive.build_generator if o.progressive else build_generator
+    return build(z_dim=spec.z_dim, resolution=spec.resolution, channels=spec.channels, width=o.width,
+                 num_classes=spec.num_classes)
 
 
-def discriminator(spec: ModelSpec) -> Discriminator:
+def discriminator(spec: ModelSpec) -> nn.Module:
     o = options_of(Options, spec)
-    return build_discriminator(resolution=spec.resolution, channels=spec.channels, width=o.width,
-                               num_classes=spec.num_classes, spectral_norm=o.spectral_norm)
+    build = progressive.build_discriminator if o.progressive else build_discriminator
+    return build(resolution=spec.resolution, channels=spec.channels, width=o.width,
+                 num_classes=spec.num_classes, spectral_norm=o.spectral_norm)

@@ -44,6 +44,22 @@ def generate(G: torch.nn.Module, z: torch.Tensor, labels: Optional[torch.Tensor]
     return torch.cat(chunks) if chunks else torch.empty(0)
 
 
+def map_latents(G: torch.nn.Module, z: torch.Tensor, labels: Optional[torch.Tensor] = None, *,
+                placement: Optional[Placement] = None) -> torch.Tensor:
+    """G's intermediate latents w = G.mapping(z, labels), float32 on the CPU, for generators that have a
+    mapping network (those whose forward takes `latent`, e.g. StyleGAN2): walks and style mixing work in W.
+    Eval mode, no gradient, the global RNG untouched, as `generate`."""
+    placement = placement or Placement(_device_of(G), False)
+    was_training = G.training
+    G.eval()
+    try:
+        with torch.no_grad(), _rng_untouched(placement.device), placement.autocast():
+            labels = labels.to(placement.device) if labels is not None else None
+            return G.mapping(z.to(placement.device), labels).float().cpu()
+    finally:
+        G.train(was_training)
+
+
 def takes_option(G: torch.nn.Module, name: str) -> bool:
     """Whether G's forward takes the sampling option `name` (e.g. `truncation`) as a keyword of its own."""
     try:

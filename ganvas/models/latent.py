@@ -44,12 +44,19 @@ def slerp(a: torch.Tensor, b: torch.Tensor, t: Union[float, torch.Tensor]) -> to
     return torch.where(parallel, linear, spherical)
 
 
-def interpolation_path(keys: torch.Tensor, frames_per_segment: int, loop: bool = True) -> torch.Tensor:
+def lerp(a: torch.Tensor, b: torch.Tensor, t: Union[float, torch.Tensor]) -> torch.Tensor:
+    """Straight-line interpolation along the last dimension: how StyleGAN walks in W, which is not Gaussian."""
+    t = torch.as_tensor(t, dtype=a.dtype)
+    return (1 - t.unsqueeze(-1)) * a + t.unsqueeze(-1) * b if t.dim() > 0 else (1 - t) * a + t * b
+
+
+def interpolation_path(keys: torch.Tensor, frames_per_segment: int, loop: bool = True,
+                       spherical: bool = True) -> torch.Tensor:
     """Latents that visit every key in turn, `frames_per_segment` steps from one key to the next.
 
     With `loop` the path returns to the first key and the result has K * frames_per_segment rows, the
     last of which leads smoothly back into the first; without it, (K - 1) * frames_per_segment + 1 rows
-    ending on the last key.
+    ending on the last key. `spherical` slerps (for Gaussian z); otherwise the path is straight (for w).
     """
     if keys.dim() != 2 or len(keys) < 2:
         raise ValueError(f"need at least 2 keys as a [K, z_dim] tensor, got shape {list(keys.shape)}")
@@ -58,7 +65,7 @@ def interpolation_path(keys: torch.Tensor, frames_per_segment: int, loop: bool =
     ends = torch.roll(keys, -1, dims=0) if loop else keys[1:]
     starts = keys if loop else keys[:-1]
     t = torch.arange(frames_per_segment, dtype=keys.dtype) / frames_per_segment
-    segments = slerp(starts[:, None, :], ends[:, None, :], t[None, :])
+    segments = (slerp if spherical else lerp)(starts[:, None, :], ends[:, None, :], t[None, :])
     path = segments.reshape(-1, keys.shape[1])
     return path if loop else torch.cat([path, keys[-1:]])
 

@@ -43,7 +43,7 @@ class LabelConcat(nn.Module):
     def forward(self, z: torch.Tensor, labels: Optional[torch.Tensor]) -> torch.Tensor:
         if self.embed is None:
             return z
-        check_labels(labels, self.num_classes, len(z))
+        check_labels(labels, self.num_classes, z.shape[0])
         return torch.cat([z, self.embed(labels).to(z.dtype)], dim=1)
 
 
@@ -66,11 +66,13 @@ class ProjectionHead(nn.Module):
         logit = self.linear(logit_input).flatten(1).sum(1)
         if self.embed is None:
             return logit
-        check_labels(labels, self.num_classes, len(pooled))
+        check_labels(labels, self.num_classes, pooled.shape[0])
         return logit + (self.embed(labels).to(pooled.dtype) * pooled).sum(1)
 
 
-def check_labels(labels: Optional[torch.Tensor], num_classes: int, n: int) -> None:
+def check_labels(labels: Optional[torch.Tensor], num_classes: int, n) -> None:
+    # Callers pass `x.shape[0]`, not `len(x)`: len() must return a Python int, which pins an exported
+    # graph's batch size to the example's.
     if labels is None:
         raise ValueError(f"this network is conditional on {num_classes} classes: pass labels")
     if labels.shape != (n,):

@@ -52,3 +52,29 @@ def options_of(options_type: type, spec: ModelSpec) -> Any:
     if unknown:
         raise ValueError(f"{spec.arch} has no option {unknown[0]!r}; it takes {', '.join(sorted(known))}")
     return options_type(**spec.options)
+
+
+def parse_options(options_type: type, pairs: tuple[str, ...] | list[str], arch: str = "") -> dict:
+    """`KEY=VALUE` strings (from --arch-options) as typed values of the family's options dataclass."""
+    fields = {f.name: f for f in dataclasses.fields(options_type)}
+    parsed: dict[str, Any] = {}
+    for pair in pairs:
+        key, sep, text = pair.partition("=")
+        key = key.strip().replace("-", "_")
+        if not sep or key not in fields:
+            known = ", ".join(fields)
+            raise ValueError(f"{pair!r}: {arch or 'this arch'} takes KEY=VALUE with KEY one of {known}")
+        parsed[key] = _typed(fields[key], text.strip(), pair)
+    return parsed
+
+
+def _typed(f: dataclasses.Field, text: str, pair: str) -> Any:
+    kind = type(f.default)
+    if kind is bool:
+        if text.lower() not in ("true", "false", "1", "0", "yes", "no"):
+            raise ValueError(f"{pair!r}: {f.name} is true or false")
+        return text.lower() in ("true", "1", "yes")
+    try:
+        return kind(text)
+    except ValueError:
+        raise ValueError(f"{pair!r}: {f.name} takes a {kind.__name__}") from None

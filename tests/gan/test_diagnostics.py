@@ -246,7 +246,7 @@ def test_events_serialise_and_actions_use_only_loop_keys():
         assert set(data) == {"step", "event", "message", "remedy", "action"}
         assert set(event.action) <= set(ACTION_KEYS)
         if event.event in ALARMS:
-            assert "progressive growing" in event.remedy
+            assert "--progressive" in event.remedy and "--arch msg" in event.remedy
 
 
 def test_an_event_reads_back_from_events_jsonl_as_the_loop_writes_it(tmp_path):
