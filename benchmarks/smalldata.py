@@ -12,7 +12,7 @@ Protocol:
   KID (ganvas.metrics.kid, unbiased, on the Inception pool3 features ganvas's evaluation uses, fp32,
   bilinear resize), SWD (ganvas.metrics.swd at evaluation settings) and the NN ratio of
   benchmarks/memorisation.py in the same Inception features.
-- N generated images per row: max(2 x training images, 1000); with --quick, as many as the training
+- N generated images per row: max(2 x training images, 500); with --quick, as many as the training
   images, because Inception runs at only a few images per second on two cores.
 - each row's first 64 images (the same latents for every row) are saved as grid.png in its run folder.
 The cost of each recipe per training step is benchmarks/stepcost.py.
@@ -50,7 +50,7 @@ MINUTES_VARIABLE = "GANVAS_BENCH_MINUTES"
 SIDE_BY_SIDE_VARIABLE = "GANVAS_BENCH_SIDE_BY_SIDE"
 SEED = 0
 RESOLUTION = 64
-MIN_GENERATED = 1000
+MIN_GENERATED = 500
 GRID = 64
 OUTPUT = Path(__file__).resolve().parents[1] / "outputs" / "bench" / "smalldata"
 TITLE = "Small-data quality: Oxygen icons, 64 px (CPU)"

@@ -8,6 +8,7 @@ import torch
 
 from ganvas.gan.augment import AugmentPipe
 from ganvas.gan.classic import ClassicGAN
+from ganvas.gan.multiscale import MultiScaleGAN
 from ganvas.gan.parallel import Parallel
 from ganvas.models import ModelSpec, build_discriminator, build_generator
 from ganvas.runtime import Runtime
@@ -20,7 +21,11 @@ CASES = {  # name: (arch, spectral norm on D, passes, R1 gamma, R1 every, synchr
     "dcgan-sn, lazy R1 phase": ("dcgan", True, 1, 1.0, 2, True),
     # The control: per-rank BatchNorm statistics are not the one-process step (why --sync-bn is on).
     "dcgan, --no-sync-bn": ("dcgan", False, 1, 0.0, 16, False),
+    # MSG-GAN's pyramid through DDP; minibatch-stddev in groups of 1, since ranks group other images.
+    "msg, lazy R1 phase": ("msg", False, 1, 1.0, 2, True),
 }
+OPTIONS = {"dcgan": {"width": 8}, "mlp": {"width": 8}, "msg": {"width": 8, "mbstd_group": 1}}
+METHODS = {"msg": MultiScaleGAN}
 
 
 class Given:
@@ -38,9 +43,9 @@ def algorithm(case, z, runtime=None):
     arch, sn, passes, gamma, every, sync_bn = case
     parallel = Parallel(runtime, sync_bn=sync_bn) if runtime is not None else Parallel()
     torch.manual_seed(0)
-    spec = ModelSpec(arch, z_dim=Z, resolution=16, channels=1, options={"width": 8, "spectral_norm": sn})
+    spec = ModelSpec(arch, z_dim=Z, resolution=16, channels=1, options={**OPTIONS[arch], "spectral_norm": sn})
     G, D = build_generator(spec), build_discriminator(spec)
-    return ClassicGAN(G, D, augment=AugmentPipe("none"), sampler=Given(z), autocast=contextlib.nullcontext,
+    return METHODS.get(arch, ClassicGAN)(G, D, augment=AugmentPipe("none"), sampler=Given(z), autocast=contextlib.nullcontext,
                       ema_decay=0.0, r1_gamma=gamma, r1_every=every, parallel=parallel, passes=passes)
 
 

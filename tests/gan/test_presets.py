@@ -12,3 +12,21 @@ def test_a_small_folder_gets_augmentation_and_a_builtin_keeps_the_classic_recipe
 def test_what_the_user_chose_is_kept():
     assert resolve(TrainConfig(augment="ada"), 300, builtin=False).augment == "ada"
     assert resolve(TrainConfig(augment="none"), 300, builtin=False).augment == "none"
+
+
+def test_a_small_folder_trains_a_half_width_dcgan_and_the_rest_keep_their_width():
+    assert resolve(TrainConfig(), 300, builtin=False).width == 32
+    assert resolve(TrainConfig(), 300, builtin=True).width == 64
+    assert resolve(TrainConfig(), SMALL_DATA, builtin=False).width == 64
+    assert resolve(TrainConfig(arch="mlp"), 300, builtin=False).width == 64
+    assert resolve(TrainConfig(width=48), 300, builtin=False).width == 48
+
+
+def test_each_modern_family_brings_its_papers_optimiser_and_loss():
+    sg2 = resolve(TrainConfig(arch="stylegan2", resolution=64), 300, builtin=False)
+    assert (sg2.beta1, sg2.beta2, sg2.lr_g, sg2.lr_d, sg2.loss) == (0.0, 0.99, 2.5e-3, 2.5e-3, "ns")
+    assert sg2.r1_gamma == 0.0002 * 64 ** 2 / 64
+    resnet = resolve(TrainConfig(arch="resnet", resolution=64), 300, builtin=False)
+    assert resnet.loss == "rpgan" and resnet.r1_gamma > 0
+    classic = resolve(TrainConfig(), 300, builtin=True)
+    assert (classic.beta1, classic.lr_g, classic.loss, classic.r1_gamma) == (0.5, 2e-4, "ns", 0.0)
