@@ -37,7 +37,7 @@ class TrainConfig:
     arch: str = net_opt("dcgan", arch_help(), choices=ARCH_NAMES)
     z_dim: int = net_opt(100, "latent size")
     width: Optional[int] = net_opt(None, "channels next to the image, doubling as resolution halves (DCGAN ngf=ndf; "
-                                   "MLP: hidden width / 4) (auto: 64 for dcgan and mlp; 2048 / resolution for "
+                                   "MLP: hidden width / 4) (auto: 64 for dcgan, 32 on folders under 5,000 images, and for mlp; 2048 / resolution for "
                                    "msg, stylegan2 and resnet, 16384 / resolution on a GPU)")
     arch_options: tuple[str, ...] = net_opt((), "options of the chosen --arch as KEY=VALUE ..., e.g. max_channels=128, "
                                             "mapping_layers=8 (stylegan2), blocks=2 (resnet); a wrong key lists "

@@ -60,9 +60,10 @@ class Parallel:
         return self.runtime.all_reduce_sum(tensor)
 
     def touch_all(self, loss: torch.Tensor, logits: Optional[torch.Tensor]) -> torch.Tensor:
-        """`loss`, plus a zero-weighted use of D's logits when distributed: a gradient penalty's graph skips
-        the biases (they do not move D's input gradient), and DDP's reducer waits for every parameter."""
-        if not self.distributed or logits is None:
+        """`loss`, plus a zero-weighted use of D's logits: a gradient penalty's graph skips the biases (they
+        do not move D's input gradient), and DDP's reducer waits for every parameter. Done in one process
+        too (as StyleGAN2's own R1 step does), so Adam steps the same parameters with one rank or many."""
+        if logits is None:
             return loss
         return loss + 0.0 * logits.float().sum()
 

@@ -2,9 +2,10 @@
 
 A folder of a few hundred pictures is the common case for "my own images", and the hardest: D
 memorises it within minutes. Augmentation that D sees on reals and fakes alike is what the published
-small-data recipes share (DiffAugment, ADA), and on 273 icons it cut KID to 0.62x and SWD to 0.54x of
-the classic recipe's at equal steps (docs/small-data.md). Built-in sets are large (12,000 images or
-more) and keep the classic DCGAN recipe.
+small-data recipes share (DiffAugment, ADA), and a DCGAN of half the width trains 3.5 times the
+steps in the same minutes; together, in 10 minutes on 273 icons, they cut KID to 0.60x and SWD to
+0.43x of the classic recipe's (docs/small-data.md). Built-in sets are large (12,000 images or more)
+and keep the classic DCGAN recipe.
 
 Each modern family then brings its own paper's recipe (docs/architectures.md): Adam (0, 0.99) with
 one learning rate for G and D, and its loss and R1 weight. Their width is StyleGAN's channel base

@@ -138,8 +138,11 @@ def test_in_one_process_parallel_wraps_nothing():
     par = Parallel()
     net = torch.nn.Sequential(torch.nn.Conv2d(1, 2, 3), torch.nn.BatchNorm2d(2))
     assert par.prepare(net) is net and par.wrap(net) is net
-    loss = torch.ones(())
-    assert par.touch_all(loss, torch.ones(3)) is loss
+    # A penalty's loss still touches every logit, so Adam steps the same parameters as over several ranks.
+    logits = torch.ones(3, requires_grad=True)
+    touched = par.touch_all(torch.ones(()), logits)
+    touched.backward()
+    assert float(touched) == 1.0 and torch.equal(logits.grad, torch.zeros(3))
     assert isinstance(par.pass_of(net, last=False), contextlib.nullcontext)
 
 

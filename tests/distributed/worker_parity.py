@@ -53,7 +53,8 @@ def grads_and_weights(algo):
     out = {}
     for name, module in (("G", algo.G), ("D", algo.D)):
         for key, p in module.named_parameters():
-            out[f"{name}.{key}.grad"] = p.grad.detach().clone()
+            # None where the last backward (a lazy R1 pass) does not reach the parameter, e.g. D's last bias.
+            out[f"{name}.{key}.grad"] = torch.zeros_like(p) if p.grad is None else p.grad.detach().clone()
             out[f"{name}.{key}"] = p.detach().clone()
     return out
 
