@@ -97,18 +97,25 @@ class Runtime:
                                     device_id=where if cuda else None)
         return cls(rank, local_rank, world, where, "nccl" if cuda else "gloo", owns)
 
-    def close(self) -> None:
+    def close(self, together: bool = False) -> None:
+        """Leave the process group; `together`: first wait for every rank, so none tears its connections
+        down while another still talks on them (gloo's threads abort the process if that happens)."""
         if self.owns_group:
             import torch.distributed as dist
 
             if dist.is_initialized():
+                if together:
+                    try:
+                        dist.barrier()
+                    except Exception:  # a peer already gone: nothing left to wait for
+                        pass
                 dist.destroy_process_group()
 
     def __enter__(self) -> "Runtime":
         return self
 
-    def __exit__(self, *exc) -> None:
-        self.close()
+    def __exit__(self, exc_type, *rest) -> None:
+        self.close(together=exc_type is None)
 
     def rank_seed(self, seed: int) -> int:
         """The seed of this rank's random stream (latents, augmentation); the run's seed in one process."""
