@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 DEMO := outputs/demo
 
-.PHONY: venv demo test test-fast bench clean
+.PHONY: venv demo test test-fast bench notebooks notebooks-full strip-notebooks clean
 
 venv: $(STAMP)
 
@@ -37,6 +37,19 @@ test-fast: venv
 
 bench: venv
 	$(BIN)/python -m benchmarks
+
+# The lessons, executed into outputs/notebooks/ (copies with outputs, for reading; the committed
+# notebooks are never modified). QUICK = True as committed: a few minutes each on 2 cores.
+notebooks: venv
+	$(BIN)/python notebooks/execute.py --out outputs/notebooks
+
+# The same with QUICK = False: the full-quality lessons (about an hour and a half on 2 cores).
+notebooks-full: venv
+	$(BIN)/python notebooks/execute.py --full --out outputs/notebooks/full
+
+# Git holds notebooks without outputs; run this before committing one you ran in Jupyter.
+strip-notebooks: venv
+	$(BIN)/python notebooks/strip.py
 
 clean:
 	rm -rf $(VENV) outputs .pytest_cache
