@@ -6,14 +6,15 @@ import platform
 
 import torch
 
-from . import archs, gan, scaling, smalldata, stepcost, style
+from . import archquality, archs, gan, scaling, smalldata, stepcost, style
 from .table import print_table
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m benchmarks")
     parser.add_argument("--quick", action="store_true", help="fewer steps, smaller images: a smoke run")
-    parser.add_argument("--only", choices=("gan", "scaling", "style", "smalldata", "stepcost", "archs"),
+    parser.add_argument("--only", choices=("gan", "scaling", "style", "smalldata", "stepcost", "archs",
+                                           "archquality"),
                         help="run one benchmark (smalldata: its quality table and its step-cost table)")
     args = parser.parse_args()
     print(f"{platform.processor() or platform.machine()}, {torch.get_num_threads()} threads, torch {torch.__version__}")
@@ -29,6 +30,8 @@ def main() -> None:
         stepcost.main(args.quick)
     if args.only in (None, "archs"):
         archs.main(args.quick)
+    if args.only in (None, "archquality"):
+        archquality.main(args.quick)
 
 
 if __name__ == "__main__":

@@ -17,10 +17,13 @@ from PIL import Image
 
 from ganvas.io import load_image
 
-THEME = Path("/usr/share/icons/oxygen/base/64x64")
+SIZE = 64
+THEMES = Path("/usr/share/icons/oxygen/base")
+THEME = THEMES / f"{SIZE}x{SIZE}"
 CATEGORIES = ("apps", "categories", "devices", "places")
 INSTALL_HINT = "apt-get install oxygen-icon-theme"
-FOLDER = Path(__file__).resolve().parents[1] / "outputs" / "bench" / "oxygen-64"
+OUTPUTS = Path(__file__).resolve().parents[1] / "outputs" / "bench"
+FOLDER = OUTPUTS / f"oxygen-{SIZE}"
 MANIFEST = "manifest.txt"  # not an image extension, so ganvas does not list it as a training file
 MAX_IMAGES = 400
 SEED = 0
@@ -72,6 +75,11 @@ def choose_icons(theme: Path = THEME, limit: int = MAX_IMAGES, seed: int = SEED)
 
 def copy_name(path: Path) -> str:
     return f"{path.parent.name}-{path.name}"  # apps/kde.png and places/kde.png must not collide
+
+
+def at_size(size: int) -> tuple[Path, Path]:
+    """The training folder and the theme folder for icons drawn at `size` px (the theme ships 8-256)."""
+    return OUTPUTS / f"oxygen-{size}", THEMES / f"{size}x{size}"
 
 
 def build_folder(folder: Path = FOLDER, theme: Path = THEME) -> tuple[Path, int, int]:

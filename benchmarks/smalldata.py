@@ -36,12 +36,13 @@ from ganvas.config import EvalConfig, TrainConfig
 from . import oxygen
 from .memorisation import nn_ratio
 
-CLASSIC = {"width": 64, "r1_gamma": 0.0, "beta1": 0.5}  # 0.1's recipe apart from augmentation
+CLASSIC = {"width": 64, "batch_size": 64, "r1_gamma": 0.0, "beta1": 0.5}  # 0.1's recipe apart from augmentation
 ROWS = [  # name, ganvas.train options; the first row is the baseline the others are compared with
     ("0.1 defaults", {**CLASSIC, "augment": "none"}),
     ("DiffAugment", {**CLASSIC, "augment": "diffaugment", "augment_policy": ("color", "translation", "cutout")}),
     ("ADA", {**CLASSIC, "augment": "ada", "ada_target": 0.6}),
     ("width 32, no augmentation", {**CLASSIC, "width": 32, "augment": "none"}),
+    ("DiffAugment, width 32, batch 64", {**CLASSIC, "width": 32, "augment": "diffaugment"}),
     ("new defaults", {}),
 ]
 MINUTES = 10.0
@@ -89,29 +90,37 @@ def side_by_side() -> int:
     return max(1, int(os.environ.get(SIDE_BY_SIDE_VARIABLE) or 1))
 
 
-def train_rows(folder: Path, minutes: float) -> dict[str, tuple[Path, dict]]:
+@dataclasses.dataclass(frozen=True)
+class Setup:
+    """What one table trains on: its rows, the icons' size and where its runs go."""
+    rows: tuple = tuple(ROWS)
+    resolution: int = RESOLUTION
+    output: Path = OUTPUT
+
+
+def train_rows(setup: Setup, folder: Path, minutes: float) -> dict[str, tuple[Path, dict]]:
     workers = side_by_side()
     if workers == 1:
-        return {name: train_row(name, options, folder, minutes) for name, options in ROWS}
+        return {name: train_row(setup, name, options, folder, minutes) for name, options in setup.rows}
     import concurrent.futures
     import multiprocessing
 
     with concurrent.futures.ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
-        futures = {name: pool.submit(train_row, name, {**options, "threads": 1}, folder, minutes)
-                   for name, options in ROWS}
+        futures = {name: pool.submit(train_row, setup, name, {**options, "threads": 1}, folder, minutes)
+                   for name, options in setup.rows}
         return {name: future.result() for name, future in futures.items()}
 
 
-def train_row(name: str, options: dict, folder: Path, minutes: float) -> tuple[Path, dict]:
+def train_row(setup: Setup, name: str, options: dict, folder: Path, minutes: float) -> tuple[Path, dict]:
     """Train one row into its own run folder; returns the folder and ganvas's summary."""
     from ganvas import train
 
-    run = OUTPUT / slug(name)
+    run = setup.output / slug(name)
     if run.exists():
         shutil.rmtree(run)  # force=True alone would keep the old run beside it, one per rerun
     kept, dropped = supported_options(options)
     say(f"training {name!r} for {minutes:g} min" + (f" (dropped: {', '.join(dropped)})" if dropped else ""))
-    summary = train(data=str(folder), out=str(run), resolution=RESOLUTION, seed=SEED, minutes=minutes,
+    summary = train(data=str(folder), out=str(run), resolution=setup.resolution, seed=SEED, minutes=minutes,
                     tensorboard=False, force=True, **kept)
     return run, summary
 
@@ -175,27 +184,28 @@ def generated_count(n_training: int, quick: bool) -> int:
     return n_training if quick else max(2 * n_training, MIN_GENERATED)
 
 
-def table_row(name: str, result: dict, baseline: dict) -> dict:
-    versus = f"{result['kid'] / baseline['kid']:.2f}x" if baseline["kid"] > 0 else "n/a (baseline KID <= 0)"
+def table_row(name: str, result: dict, baseline: dict, versus: str = VERSUS) -> dict:
+    ratio = f"{result['kid'] / baseline['kid']:.2f}x" if baseline["kid"] > 0 else "n/a (baseline KID <= 0)"
     return {"config": name, "KID x1e3": f"{result['kid'] * 1e3:.2f} ± {result['kid_std'] * 1e3:.2f}",
-            VERSUS: versus, "SWD x1e3": f"{result['swd'] * 1e3:.1f}",
+            versus: ratio, "SWD x1e3": f"{result['swd'] * 1e3:.1f}",
             "NN ratio": f"{result['nn_ratio']:.3f}", "steps": result["steps"], "img/s": f"{result['img_per_s']:.1f}"}
 
 
-def run(quick: bool = False) -> tuple[list[dict], list[str]]:
+def run(quick: bool = False, setup: Setup = Setup(), minutes: float | None = None) -> tuple[list[dict], list[str]]:
     """Train and score every row; returns the table's rows and its notes."""
     from ganvas.data import prepare
 
-    folder, _, duplicates = oxygen.build_folder()
-    real = prepare(str(folder), resolution=RESOLUTION).images
+    folder, _, duplicates = oxygen.build_folder(*oxygen.at_size(setup.resolution))
+    real = prepare(str(folder), resolution=setup.resolution).images
     n_generated = generated_count(len(real), quick)
-    minutes = minutes_per_row(quick)
+    minutes = minutes or minutes_per_row(quick)
     say(f"{len(real)} training icons in {folder}; loading Inception")
     scorer = Scorer(real)
     results = {}
     started = time.perf_counter()
-    trained = train_rows(folder, minutes)
-    for name, options in ROWS:
+    setup.output.mkdir(parents=True, exist_ok=True)
+    trained = train_rows(setup, folder, minutes)
+    for name, options in setup.rows:
         run_folder, summary = trained[name]
         say(f"scoring {name!r} on {n_generated} generated images")
         fake = generate(run_folder, n_generated)
@@ -204,17 +214,19 @@ def run(quick: bool = False) -> tuple[list[dict], list[str]]:
                          "run": str(run_folder), "options": supported_options(options)[0],
                          "dropped": supported_options(options)[1],
                          "seconds since the start": round(time.perf_counter() - started, 1)}
-    write_results(results, minutes, n_generated, len(real))
-    baseline = results[ROWS[0][0]]
-    rows = [table_row(name, result, baseline) for name, result in results.items()]
-    return rows, notes(minutes, n_generated, len(real), duplicates, scorer.kid_subset_size(n_generated))
+    write_results(setup.output, results, minutes, n_generated, len(real))
+    baseline = results[setup.rows[0][0]]
+    versus = f"KID vs {setup.rows[0][0]}"
+    rows = [table_row(name, result, baseline, versus) for name, result in results.items()]
+    return rows, notes(setup, minutes, n_generated, len(real), duplicates, scorer.kid_subset_size(n_generated))
 
 
-def notes(minutes: float, n_generated: int, n_training: int, duplicates: int, kid_subset: int) -> list[str]:
+def notes(setup: Setup, minutes: float, n_generated: int, n_training: int, duplicates: int,
+          kid_subset: int) -> list[str]:
     protocol = EvalConfig()
     return [
-        f"each row: ganvas.train for {minutes:g} min at {RESOLUTION} px, seed {SEED}; steps and img/s are what it "
-        "reached (img/s: median of its records)" + (f"; {side_by_side()} rows at a time, one thread each"
+        f"each row: ganvas.train for {minutes:g} min at {setup.resolution} px, seed {SEED}; steps and img/s are "
+        "what it reached (img/s: median of its records)" + (f"; {side_by_side()} rows at a time, one thread each"
                                                      if side_by_side() > 1 else ""),
         f"data: {n_training} Oxygen icons ({', '.join(oxygen.CATEGORIES)}; {duplicates} near-duplicates left out), "
         "transparency composited onto white by ganvas",
@@ -224,14 +236,14 @@ def notes(minutes: float, n_generated: int, n_training: int, duplicates: int, ki
         "SWD: ganvas.metrics.swd at evaluation settings, mean over pyramid levels, x1e3",
         "NN ratio: mean Inception distance generated -> nearest training image, over training -> nearest other "
         "training image; ~0: copies, ~1: as novel as the data",
-        dropped_note(),
-        f"grids and runs: {OUTPUT}/<row>/grid.png; numbers: {OUTPUT}/results.json",
+        dropped_note(setup.rows),
+        f"grids and runs: {setup.output}/<row>/grid.png; numbers: {setup.output}/results.json",
     ]
 
 
-def write_results(results: dict, minutes: float, n_generated: int, n_training: int) -> None:
+def write_results(output: Path, results: dict, minutes: float, n_generated: int, n_training: int) -> None:
     record = {"minutes": minutes, "n_generated": n_generated, "n_training": n_training, "rows": results}
-    (OUTPUT / "results.json").write_text(json.dumps(record, indent=1, default=list) + "\n")
+    (output / "results.json").write_text(json.dumps(record, indent=1, default=list) + "\n")
 
 
 def main(quick: bool = False) -> None:

@@ -1,41 +1,54 @@
+"""Each measurement runs in a fresh interpreter: resident memory is the whole process's, and threads
+that other tests leave behind (servers, loaders) would move it while a block is measured."""
+import json
 import platform
+import subprocess
+import sys
 
 import pytest
-import torch
-
-from ganvas.allocator import reuse_freed_memory
-
-pytestmark = pytest.mark.skipif(platform.libc_ver()[0] != "glibc", reason="tunes glibc's malloc only")
 
 from ganvas.allocator import LARGEST_HEAP_BLOCK
 
+pytestmark = pytest.mark.skipif(platform.libc_ver()[0] != "glibc", reason="tunes glibc's malloc only")
+
 BLOCK = 24 * 2**20  # bytes: above glibc's default mmap threshold, below the tuned one
 
+MEASURE = """
+import json, sys
+import torch
+from ganvas.allocator import reuse_freed_memory
 
-def resident_bytes() -> int:
+def resident():
     with open("/proc/self/statm") as f:
         return int(f.read().split()[1]) * 4096
 
-
-def rss_change_after_free() -> int:
-    block = torch.ones(BLOCK // 4)  # ones, so every page is touched
-    before = resident_bytes()
+def released_by_free(nbytes):
+    block = torch.ones(nbytes // 4)  # ones, so every page is touched
+    before = resident()
     del block
-    return before - resident_bytes()
+    return before - resident()
+
+nbytes = int(sys.argv[1])
+with reuse_freed_memory() as tuned:
+    released_inside = released_by_free(nbytes)
+    kept = resident()
+print(json.dumps({"tuned": tuned, "released_inside": released_inside, "returned_on_exit": kept - resident()}))
+"""
+
+
+def measure(nbytes: int) -> dict:
+    done = subprocess.run([sys.executable, "-c", MEASURE, str(nbytes)], capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout)
 
 
 def test_freed_blocks_stay_for_reuse_inside_and_go_back_after():
     assert BLOCK < LARGEST_HEAP_BLOCK
-    with reuse_freed_memory() as tuned:
-        assert tuned
-        assert rss_change_after_free() < BLOCK // 8  # kept, so the next step need not fault it in
-        kept = resident_bytes()
-    assert resident_bytes() < kept - BLOCK // 2  # leaving hands the spare memory back
+    result = measure(BLOCK)
+    assert result["tuned"]
+    assert result["released_inside"] < BLOCK // 8  # kept, so the next step need not fault it in
+    assert result["returned_on_exit"] > BLOCK // 2  # leaving hands the spare memory back
 
 
 def test_blocks_above_the_heap_limit_still_go_straight_back():
-    with reuse_freed_memory():
-        block = torch.ones(4 * LARGEST_HEAP_BLOCK // 4)
-        before = resident_bytes()
-        del block
-        assert before - resident_bytes() > 2 * LARGEST_HEAP_BLOCK
+    assert measure(4 * LARGEST_HEAP_BLOCK)["released_inside"] > 2 * LARGEST_HEAP_BLOCK

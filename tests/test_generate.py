@@ -1,66 +1,18 @@
-import json
-import math
-import shutil
-from pathlib import Path
-
+"""Images, PNG files and walks from a generator and its spec."""
 import imageio.v3 as iio
 import numpy as np
 import pytest
 import torch
 from PIL import Image
 
-from ganvas import checkpoint, generate
-from ganvas.cli import main
+from ganvas import generate
 from ganvas.device import Placement, cpu_has_bf16
 from ganvas.errors import GanvasError
-from ganvas.models import ModelSpec, build_generator
-from ganvas.models.export import META_FILE
 from ganvas.models.invoke import generate as invoke
 from ganvas.models.latent import LatentSampler
 from ganvas.pixels import to_uint8
 
-CLASSES = ["circle", "square", "triangle"]
-RUN_0_1 = Path(__file__).resolve().parent / "fixtures" / "run-0.1"
-
-
-def spec(arch="dcgan", num_classes=0, channels=3, resolution=16, **options):
-    return ModelSpec(arch, z_dim=8, resolution=resolution, channels=channels, num_classes=num_classes,
-                     classes=tuple(CLASSES[:num_classes]), options={"width": 4, **options})
-
-
-def make_generator(num_classes=0, channels=3, arch="dcgan", resolution=16):
-    torch.manual_seed(0)
-    shape = spec(arch, num_classes, channels, resolution)
-    g = build_generator(shape)
-    with torch.no_grad():  # a fresh G paints flat grey; louder weights give images that differ visibly
-        for p in g.parameters():
-            p.mul_(8)
-    return g.eval(), shape
-
-
-def make_run(folder, num_classes=0):
-    """A run folder as the training loop leaves it: run.json and one checkpoint with G and its EMA."""
-    g, shape = make_generator(num_classes)
-    folder.mkdir(parents=True)
-    (folder / "run.json").write_text(json.dumps({"config": {}, "seed": 0}))
-    ema = {k: v.clone() for k, v in checkpoint.module_tensors("ema", g).items()}
-    tensors = {**checkpoint.module_tensors("G", g), **ema}
-    checkpoint.save(folder, 5, tensors, {"model": shape.to_dict(), "config": {}})
-    return folder, g, shape
-
-
-class LabelPainter(torch.nn.Module):
-    """A conditional generator whose every pixel is its label (scaled into [-1, 1]); it records the labels."""
-
-    def __init__(self, num_classes=3):
-        super().__init__()
-        self.num_classes, self.seen = num_classes, []
-
-    def forward(self, z, labels=None):
-        assert labels is not None and labels.shape == (len(z),)
-        self.seen.append(labels.clone())
-        level = labels.float() / (self.num_classes - 1) * 2 - 1
-        return level[:, None, None, None].expand(-1, 1, 4, 4)
+from tests.generators import LabelPainter, make_generator, make_run, spec
 
 
 # ---- images from (G, meta) ------------------------------------------------------------------------
@@ -305,137 +257,3 @@ def test_video_targets_are_checked(tmp_path, monkeypatch):
                         lambda name, *a: None if name == "imageio_ffmpeg" else real_find_spec(name, *a))
     with pytest.raises(GanvasError, match=r"ganvas\[video\].*\.gif"):
         generate.check_video_target(tmp_path / "walk.mp4")
-
-
-# ---- export ---------------------------------------------------------------------------------------
-
-
-@pytest.mark.filterwarnings("ignore:`torch.jit.load` is deprecated:FutureWarning")
-@pytest.mark.parametrize("arch", ["dcgan", "mlp"])
-@pytest.mark.parametrize("num_classes", [0, 3])
-def test_torchscript_round_trip(tmp_path, arch, num_classes):
-    g, meta = make_generator(num_classes, arch=arch)
-    path = generate.export_generator(g, meta, "torchscript", tmp_path / "g.pt")
-    extra = {META_FILE: ""}
-    loaded = torch.jit.load(str(path), _extra_files=extra)
-    assert json.loads(extra[META_FILE])["z_dim"] == 8
-    z = torch.randn(5, 8)  # another batch size than the one traced
-    labels = torch.tensor([2, 0, 1, 1, 0]) if num_classes else None
-    with torch.no_grad():
-        expected = g(z, labels)
-        got = loaded(z, labels) if num_classes else loaded(z)
-    assert torch.allclose(got, expected, atol=1e-6)
-
-
-def test_export_leaves_the_callers_generator_alone(tmp_path):
-    g, meta = make_generator()
-    g = g.train().to(memory_format=torch.channels_last)
-    generate.export_generator(g, meta, "torchscript", tmp_path / "g.pt")
-    assert g.training
-    assert g.net[0].weight.is_contiguous(memory_format=torch.channels_last)
-
-
-def test_onnx_without_its_package_is_a_one_line_error(tmp_path, monkeypatch):
-    import importlib.util
-
-    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None)
-    g, meta = make_generator()
-    with pytest.raises(GanvasError, match=r"pip install ganvas\[onnx\]"):
-        generate.export_generator(g, meta, "onnx", tmp_path / "g.onnx")
-    assert not (tmp_path / "g.onnx").exists()
-
-
-def test_onnx_export_when_installed(tmp_path):
-    onnx = pytest.importorskip("onnx", reason="ONNX export is the optional extra ganvas[onnx]")
-    pytest.importorskip("onnxscript")
-    g, meta = make_generator(num_classes=3)
-    path = generate.export_generator(g, meta, "onnx", tmp_path / "g.onnx")
-    model = onnx.load(str(path))
-    onnx.checker.check_model(model)
-    assert [i.name for i in model.graph.input] == ["z", "labels"]
-
-
-# ---- from a run folder ----------------------------------------------------------------------------
-
-
-def test_sample_interpolate_export_from_a_run(tmp_path):
-    run, g, meta = make_run(tmp_path / "run", num_classes=3)
-    paths = generate.sample(run, n=6, out=tmp_path / "samples", seed=2)
-    assert len(paths) == 6
-    (grid,) = generate.sample(run, n=6, out=tmp_path / "grid.png", grid=True)
-    with Image.open(grid) as img:
-        assert img.size == (3 * 18 + 2, 2 * 18 + 2)  # one column per class
-    walk = generate.interpolate(run, out=tmp_path / "walk.gif", keys=2, frames=3)
-    assert iio.imread(walk, index=None).shape[0] == 6
-    exported = generate.export(run, format="torchscript")
-    assert exported == run / "export" / "generator.pt" and exported.exists()
-
-
-@pytest.mark.filterwarnings("ignore:`torch.jit.load` is deprecated:FutureWarning")
-def test_a_ganvas_0_1_run_folder_still_samples(tmp_path):
-    run = tmp_path / "legacy"
-    shutil.copytree(RUN_0_1, run)
-    before = {p.name: p.read_bytes() for p in (run / "checkpoints").iterdir()}
-    paths = generate.sample(run, n=5, out=tmp_path / "samples", seed=1)
-    with Image.open(paths[0]) as img:
-        assert len(paths) == 5 and img.size == (16, 16) and img.mode == "RGB"
-    walk = generate.interpolate(run, out=tmp_path / "walk.gif", keys=2, frames=3)
-    assert iio.imread(walk, index=None).shape[:3] == (6, 16, 16)
-    exported = generate.export(run, format="torchscript")
-    extra = {META_FILE: ""}
-    loaded = torch.jit.load(str(exported), _extra_files=extra)
-    meta = json.loads(extra[META_FILE])
-    assert meta["z_dim"] == 8 and meta["resolution"] == 16 and meta["width"] == 4
-    with torch.no_grad():
-        assert loaded(torch.randn(3, 8)).shape == (3, 3, 16, 16)
-    assert {p.name: p.read_bytes() for p in (run / "checkpoints").iterdir()} == before  # read, never written
-
-
-def test_cli_commands_print_their_outputs(tmp_path, capsys):
-    run, _, _ = make_run(tmp_path / "run")
-    assert main(["sample", str(run), "--n", "4", "--out", str(tmp_path / "s"), "--grid", "--seed", "1",
-                 "--truncation", "0.8"]) == 0
-    assert (tmp_path / "s" / "grid-seed1.png").exists()
-    assert main(["interpolate", str(run), "--out", str(tmp_path / "w.gif"), "--keys", "2", "--frames", "2"]) == 0
-    assert main(["export", str(run), "--format", "torchscript", "--out", str(tmp_path / "g.pt")]) == 0
-    out = capsys.readouterr().out
-    assert "grid-seed1.png" in out and "w.gif" in out and "g.pt" in out
-
-
-def test_cli_errors_are_one_line(tmp_path, capsys):
-    assert main(["sample", str(tmp_path / "nowhere")]) == 2
-    err = capsys.readouterr().err.strip()
-    assert "nowhere" in err and "\n" not in err
-    run, _, _ = make_run(tmp_path / "run")
-    assert main(["interpolate", str(run), "--out", str(tmp_path / "w.avi")]) == 2
-    assert ".gif or .mp4" in capsys.readouterr().err
-
-
-def test_cli_defaults_come_from_the_library():
-    from ganvas.cli import build_parser
-
-    args = build_parser().parse_args(["sample", "RUN"])
-    import inspect
-
-    signature = inspect.signature(generate.sample).parameters
-    assert args.n == signature["n"].default and args.out == signature["out"].default
-    walk_args = build_parser().parse_args(["interpolate", "RUN"])
-    assert walk_args.frames == inspect.signature(generate.interpolate).parameters["frames"].default
-
-
-@pytest.mark.slow
-@pytest.mark.filterwarnings("ignore:`torch.jit.load` is deprecated:FutureWarning")
-def test_after_real_training(tmp_path):
-    from ganvas.gan.train import train
-
-    run = tmp_path / "run"
-    train(data="shapes", out=str(run), steps=2, resolution=16, width=4, batch_size=8, z_dim=8,
-          tensorboard=False, checkpoint_every=1)
-    assert main(["sample", str(run), "--n", "9", "--out", str(tmp_path / "s"), "--grid"]) == 0
-    assert main(["interpolate", str(run), "--out", str(tmp_path / "w.gif"), "--keys", "3", "--frames", "2"]) == 0
-    assert iio.imread(tmp_path / "w.gif", index=None).shape[0] <= 6
-    assert main(["export", str(run), "--format", "torchscript"]) == 0
-    assert (run / "export" / "generator.pt").exists()
-    with torch.no_grad():
-        images = torch.jit.load(str(run / "export" / "generator.pt"))(torch.randn(2, 8))
-    assert images.shape == (2, 3, 16, 16) and math.isfinite(float(images.sum()))

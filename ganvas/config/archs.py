@@ -14,13 +14,17 @@ SUMMARIES = {
 }
 
 NAMES = tuple(SUMMARIES)
+AUTO = "auto"
+AUTO_SUMMARY = "the family that measured best for data of this size and this resolution (docs/architectures.md)"
+CHOICES = (AUTO, *NAMES)
 
 
 def help_text() -> str:
-    return "network family (each is described under 'architectures' below)"
+    return "network family, or auto (each is described under 'architectures' below)"
 
 
 def table() -> str:
     """One line per family, for the end of `ganvas train --help`."""
-    width = max(map(len, SUMMARIES))
-    return "architectures (--arch):\n" + "\n".join(f"  {name:<{width}}  {line}" for name, line in SUMMARIES.items())
+    lines = {AUTO: AUTO_SUMMARY, **SUMMARIES}
+    width = max(map(len, lines))
+    return "architectures (--arch):\n" + "\n".join(f"  {name:<{width}}  {line}" for name, line in lines.items())

@@ -5,7 +5,7 @@ import functools
 from dataclasses import dataclass
 from typing import Optional
 
-from .archs import NAMES as ARCH_NAMES, help_text as arch_help
+from .archs import AUTO as AUTO_ARCH, CHOICES as ARCH_CHOICES, help_text as arch_help
 from .fields import opt
 
 DATA, NETWORKS, GROWTH, LOOP, STYLEGAN2, SMALL, BUDGET, SPEED, SCALE, OUTPUT = (
@@ -34,7 +34,7 @@ class TrainConfig:
     flip: bool = data_opt(False, "random horizontal flips")
     conditional: bool = data_opt(False, "condition G and D on class labels (subfolders or built-in labels)")
 
-    arch: str = net_opt("dcgan", arch_help(), choices=ARCH_NAMES)
+    arch: str = net_opt(AUTO_ARCH, arch_help(), choices=ARCH_CHOICES)
     z_dim: int = net_opt(100, "latent size")
     width: Optional[int] = net_opt(None, "channels next to the image, doubling as resolution halves (DCGAN ngf=ndf; "
                                    "MLP: hidden width / 4) (auto: 64 for dcgan, 32 on folders under 5,000 images, and for mlp; 2048 / resolution for "
@@ -81,7 +81,8 @@ class TrainConfig:
     steps: Optional[int] = budget_opt(None, "total steps the run aims for")
     epochs: Optional[float] = budget_opt(None, "total epochs the run aims for")
     minutes: Optional[float] = budget_opt(None, "stop after this many minutes of training in this process")
-    batch_size: int = budget_opt(64, "images per step")
+    batch_size: Optional[int] = budget_opt(None, "images per step (auto: 32 for dcgan on folders under 5,000 images, "
+                                           "64 otherwise)")
 
     seed: int = speed_opt(0, "random seed")
     deterministic: bool = speed_opt(False, "deterministic kernels, so a run repeats bit for bit")

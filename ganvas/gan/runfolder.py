@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from ..config import TrainConfig
+from ..config.archs import AUTO as AUTO_ARCH
 from ..config.fields import from_dict, to_dict
 from ..device import pick_device
 from ..errors import GanvasError
@@ -74,6 +75,10 @@ def validate(cfg: TrainConfig) -> None:
         raise GanvasError("--style-mixing is a probability in [0, 1] and --pl-weight at least 0")
     if not cfg.grow_kimg > 0 or any(b < 1 for b in cfg.level_batch):
         raise GanvasError("--grow-kimg must be positive and every --level-batch at least 1")
+    if cfg.arch == AUTO_ARCH:
+        if cfg.arch_options:
+            raise GanvasError("--arch-options: each family has its own; name the family with --arch")
+        return  # the family, and so its options, is known once the data is
     from .build import arch_options
     arch_options(cfg)  # a wrong --arch-options key fails here, before anything is written
 
@@ -153,7 +158,6 @@ def open_run(explicit: dict, *, resume: bool, force: bool, progress: Callback, w
     elif resume:
         progress(Progress("train", "note", message=f"nothing to resume in {run}; starting a new run"))
     validate(cfg)
-    cfg = split_batch(cfg, world, saved if resuming else None, progress)
     if Path(cfg.data).is_dir() and _inside(run, Path(cfg.data)):
         raise GanvasError(f"--out {run}: is inside the training images {cfg.data}; choose a folder outside it")
 
@@ -164,6 +168,9 @@ def open_run(explicit: dict, *, resume: bool, force: bool, progress: Callback, w
     dataset = prepare(cfg.data, progress=progress, **prepared_with)
     cfg = dataclasses.replace(cfg, channels=int(dataset.images.shape[1]))
     cfg = presets.resolve(cfg, len(dataset), builtin=bool(preset), gpu=pick_device(cfg.device).type == "cuda")
+    cfg = split_batch(cfg, world, saved if resuming else None, progress)  # the batch may be auto until here
+    from .build import arch_options
+    arch_options(cfg)  # with --arch auto, the chosen family's options are checked here, still before any write
     if resuming and saved["dataset"]["fingerprint"] != dataset.fingerprint:
         raise GanvasError(f"{cfg.data}: differs from the images {run} was trained on; resume with the same "
                           f"images, or add --force to start a new run")

@@ -124,3 +124,13 @@ def channel_plan(resolution: int, width: int, max_channels: int) -> dict[int, in
     capped at `max_channels` (StyleGAN's min(channel_base / res, channel_max) with channel_base = width * res)."""
     sizes = [2 ** k for k in range(2, int(math.log2(resolution)) + 1)]
     return {size: min(width * resolution // size, max_channels) for size in sizes}
+
+
+def start_generator(G: nn.Module, spec, width: int, max_channels: int) -> dict[int, int]:
+    """A modern family's generator preamble: refuse a size it cannot build, record the fields that
+    sampling, export and the loop read from any G, and return its channel plan."""
+    from .layers import check_resolution
+
+    check_resolution(spec.resolution)
+    G.z_dim, G.resolution, G.channels, G.num_classes = spec.z_dim, spec.resolution, spec.channels, spec.num_classes
+    return channel_plan(spec.resolution, width, max_channels)

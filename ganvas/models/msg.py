@@ -18,7 +18,8 @@ from typing import Optional, Sequence, Union
 import torch
 from torch import nn
 
-from .blocks import EqualConv2d, EqualLinear, MinibatchStd, box_down, channel_plan, lrelu, pixel_norm, upsample
+from .blocks import (EqualConv2d, EqualLinear, MinibatchStd, box_down, channel_plan, lrelu, pixel_norm, start_generator,
+                     upsample)
 from .layers import LabelConcat, ProjectionHead, check_resolution, maybe_spectral_norm
 from .spec import ModelSpec, options_of
 
@@ -44,10 +45,7 @@ def pyramid_of(images: torch.Tensor, sizes: Sequence[int]) -> list[torch.Tensor]
 class Generator(nn.Module):
     def __init__(self, spec: ModelSpec, o: Options):
         super().__init__()
-        check_resolution(spec.resolution)
-        self.z_dim, self.resolution, self.channels, self.num_classes = (
-            spec.z_dim, spec.resolution, spec.channels, spec.num_classes)
-        plan = channel_plan(spec.resolution, o.width, o.max_channels)
+        plan = start_generator(self, spec, o.width, o.max_channels)
         self.sizes = list(plan)
         self.condition = LabelConcat(spec.num_classes)
         self.dense = EqualLinear(spec.z_dim + self.condition.extra_dim, plan[4] * 16)

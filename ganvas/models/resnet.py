@@ -18,7 +18,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from .blocks import channel_plan, downsample, upsample
+from .blocks import channel_plan, downsample, start_generator, upsample
 from .layers import LabelConcat, ProjectionHead, check_resolution, maybe_spectral_norm
 from .spec import ModelSpec, options_of
 
@@ -76,10 +76,7 @@ def _channel_change(c_in: int, c_out: int, sn: bool) -> nn.Module:
 class Generator(nn.Module):
     def __init__(self, spec: ModelSpec, o: Options):
         super().__init__()
-        check_resolution(spec.resolution)
-        self.z_dim, self.resolution, self.channels, self.num_classes = (
-            spec.z_dim, spec.resolution, spec.channels, spec.num_classes)
-        plan = channel_plan(spec.resolution, o.width, o.max_channels)
+        plan = start_generator(self, spec, o.width, o.max_channels)
         total = len(plan) * o.blocks
         self.condition = LabelConcat(spec.num_classes)
         self.basis = nn.Parameter(torch.randn(plan[4], 4, 4))

@@ -16,8 +16,8 @@ from typing import Optional
 import torch
 from torch import nn
 
-from .blocks import EqualLinear, channel_plan, lrelu, pixel_norm, upsample
-from .layers import check_labels, check_resolution, label_dim
+from .blocks import EqualLinear, channel_plan, lrelu, pixel_norm, start_generator, upsample
+from .layers import check_labels, label_dim
 from .modconv import StyleConv, ToRGB
 from .residual_d import ResidualDiscriminator
 from .spec import ModelSpec, options_of
@@ -96,10 +96,7 @@ class Synthesis(nn.Module):
 class Generator(nn.Module):
     def __init__(self, spec: ModelSpec, o: Options):
         super().__init__()
-        check_resolution(spec.resolution)
-        self.z_dim, self.resolution, self.channels, self.num_classes = (
-            spec.z_dim, spec.resolution, spec.channels, spec.num_classes)
-        plan = channel_plan(spec.resolution, o.width, o.max_channels)
+        plan = start_generator(self, spec, o.width, o.max_channels)
         self.mapping = Mapping(spec.z_dim, o.w_dim, spec.num_classes, o.mapping_layers)
         self.synthesis = Synthesis(spec.resolution, spec.channels, o.w_dim, plan)
 

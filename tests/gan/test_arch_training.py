@@ -79,3 +79,17 @@ def test_a_wrong_arch_option_fails_before_the_run_folder_is_written(tmp_path):
     with pytest.raises(GanvasError, match="--arch-options"):
         train(out=str(tmp_path / "run"), arch="resnet", arch_options=("depth=2",), steps=2, **TINY_RUN)
     assert not (tmp_path / "run").exists()
+
+
+def test_arch_options_without_a_family_are_refused_before_the_run_folder_is_written(tmp_path):
+    with pytest.raises(GanvasError, match="name the family with --arch"):
+        train(out=str(tmp_path / "run"), arch_options=("blocks=2",), steps=2, **TINY_RUN)
+    assert not (tmp_path / "run").exists()
+
+
+def test_auto_records_the_family_it_chose_so_the_run_resumes_as_it(tmp_path):
+    run = tmp_path / "run"
+    train(out=str(run), steps=2, **TINY_RUN)
+    config = _config(run / "run.json")
+    assert config["arch"] in presets.ARCH_FAMILIES and config["arch"] != "auto"
+    assert ckpt.load_latest(run)[1]["model"]["arch"] == config["arch"]

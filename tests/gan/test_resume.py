@@ -1,5 +1,5 @@
 """Exact resume: a run killed with SIGKILL and resumed ends bit-identical to an uninterrupted one,
-with every stateful option switched on in turn."""
+with every stateful option and every modern family switched on in turn."""
 import json
 import os
 import signal
@@ -24,6 +24,11 @@ CASES = {
     "rpgan": (["--loss", "rpgan", "--r1-gamma", "0.5", "--r1-every", "1"], 300, 100, 100),
     # D with 20x G's learning rate overpowers G at once; the diagnostics act on it after the kill.
     "auto-stabilize": (["--auto-stabilize", "--lr-d", "2e-3", "--lr-g", "1e-4", "--beta1", "0.5"], 900, 150, 450),
+    # The modern families, killed after step 10: between lazy R1 steps (every 16) and, for StyleGAN2, between
+    # path-length steps (every 4); MSG-GAN with DiffAugment and R1 replays its pyramid augmentation.
+    "stylegan2": (["--arch", "stylegan2", "--r1-gamma", "0.5", "--batch-size", "8"], 30, 10, 10),
+    "msg": (["--arch", "msg", "--augment", "diffaugment", "--r1-gamma", "0.5", "--batch-size", "8"], 30, 10, 10),
+    "resnet": (["--arch", "resnet", "--batch-size", "8"], 30, 10, 10),
 }
 
 

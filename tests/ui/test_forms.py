@@ -30,7 +30,7 @@ def test_form_values_parse_to_the_fields_types_and_empty_means_not_set():
     specs = {s.name: s for s in field_specs(TrainConfig)}
     style = {s.name: s for s in field_specs(StyleConfig)}
     assert parse(specs["steps"], "40") == 40 and parse(specs["steps"], "") is None
-    assert parse(specs["lr_g"], 0.001) == 0.001 and parse(specs["batch_size"], None) == 64
+    assert parse(specs["lr_g"], 0.001) == 0.001 and parse(specs["z_dim"], None) == 100
     assert parse(specs["augment_policy"], "color, cutout") == ("color", "cutout")
     assert parse(style["style_weights"], "1 0.5") == (1.0, 0.5) and parse(style["style_weights"], " ") is None
     assert parse(style["preserve_color"], NONE_CHOICE) is None and parse(specs["fit"], "pad") == "pad"

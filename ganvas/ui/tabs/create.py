@@ -13,8 +13,8 @@ from ..paths import JOB_DIR
 from ..studio import Studio
 from .common import guarded, run_choices
 
-# Generators whose forward mixes two latents' styles; none of ganvas's architectures has one yet.
-MIXING_ARCHS: tuple[str, ...] = ()
+# Generators with per-layer styles that two latents can share out (`ganvas sample --style-mix`).
+MIXING_ARCHS: tuple[str, ...] = ("stylegan2",)
 
 
 def build(studio: Studio) -> None:
@@ -46,6 +46,14 @@ def build(studio: Studio) -> None:
             gif_file = gr.File(label="download GIF", interactive=False, elem_id="create-walk-file")
         gr.Markdown("### Style mixing")
         mixing = gr.Markdown(_mixing_note(studio, run.value), elem_id="create-mixing")
+        with gr.Row():
+            seed_a = gr.Number(1, label="seed A (colours, detail)", precision=0, elem_id="create-seed-a")
+            seed_b = gr.Number(2, label="seed B (coarse styles: pose, shape)", precision=0, elem_id="create-seed-b")
+            mix_n = gr.Number(4, label="images per seed", precision=0, elem_id="create-mix-n")
+        mix_button = gr.Button("Mix styles", elem_id="create-mix-button")
+        with gr.Row():
+            mix = gr.Image(label="mixing grid", type="filepath", interactive=False, elem_id="create-mix", height=320)
+            mix_file = gr.File(label="download PNG", interactive=False, elem_id="create-mix-file")
         message = gr.Markdown(elem_id="create-message")
     tab.select(lambda name: gr.update(choices=run_choices(studio), value=name or _newest(studio)), [run], [run],
                show_progress="hidden")
@@ -54,6 +62,8 @@ def build(studio: Studio) -> None:
                       [message, grid, grid_file], concurrency_limit=1)
     walk_button.click(guarded(lambda *a: _walk(studio, *a), 3), [run, keys, frames, fps, seed],
                       [message, gif, gif_file], concurrency_limit=1)
+    mix_button.click(guarded(lambda *a: _mix(studio, *a), 3), [run, seed_a, seed_b, mix_n],
+                     [message, mix, mix_file], concurrency_limit=1)
 
 
 def _newest(studio: Studio):
@@ -88,6 +98,13 @@ def _walk(studio: Studio, name, keys, frames, fps, seed) -> tuple:
     return f"a walk through {int(keys or 2)} latents of {name}, seed {seed}", str(path), str(path)
 
 
+def _mix(studio: Studio, name, seed_a, seed_b, n) -> tuple:
+    folder = _out_folder(studio, name)
+    seed_a, seed_b, n = int(seed_a or 0), int(seed_b or 0), int(n or 1)
+    [path] = api.sample(studio.run_path(name), n=n, out=folder, style_mix=(seed_a, seed_b))
+    return f"{name}: seed {seed_a}'s images with seed {seed_b}'s coarse styles", str(path), str(path)
+
+
 def _mixing_note(studio: Studio, name) -> str:
     if not name:
         return "Choose a run."
@@ -96,6 +113,7 @@ def _mixing_note(studio: Studio, name) -> str:
     except GanvasError:
         return "Choose a run."
     if arch in MIXING_ARCHS:
-        return f"{arch} mixes styles."  # drawn here once an architecture has it
+        return (f"Seed B's images along the top, seed A's down the left; each cell is A's image with B's styles "
+                f"up to 8x8 (pose and shape), as `ganvas sample --style-mix` draws it.")
     return (f"Not available for this run: style mixing swaps the per-layer styles of two latents, which needs a "
             f"style-based generator; this run's `{arch}` generator takes one latent at its input.")
