@@ -167,10 +167,12 @@ def open_run(explicit: dict, *, resume: bool, force: bool, progress: Callback, w
     prepared_with = dict(resolution=cfg.resolution, channels=cfg.channels, fit=cfg.fit, data_root=cfg.data_root)
     dataset = prepare(cfg.data, progress=progress, **prepared_with)
     cfg = dataclasses.replace(cfg, channels=int(dataset.images.shape[1]))
+    family_was_auto = cfg.arch == AUTO_ARCH
     cfg = presets.resolve(cfg, len(dataset), builtin=bool(preset), gpu=pick_device(cfg.device).type == "cuda")
     cfg = split_batch(cfg, world, saved if resuming else None, progress)  # the batch may be auto until here
-    from .build import arch_options
-    arch_options(cfg)  # with --arch auto, the chosen family's options are checked here, still before any write
+    if family_was_auto:  # validate checked a named family's options; the chosen one's are checked here
+        from .build import arch_options
+        arch_options(cfg)
     if resuming and saved["dataset"]["fingerprint"] != dataset.fingerprint:
         raise GanvasError(f"{cfg.data}: differs from the images {run} was trained on; resume with the same "
                           f"images, or add --force to start a new run")

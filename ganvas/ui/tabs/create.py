@@ -113,7 +113,7 @@ def _mixing_note(studio: Studio, name) -> str:
     except GanvasError:
         return "Choose a run."
     if arch in MIXING_ARCHS:
-        return (f"Seed B's images along the top, seed A's down the left; each cell is A's image with B's styles "
-                f"up to 8x8 (pose and shape), as `ganvas sample --style-mix` draws it.")
+        return ("Seed B's images along the top, seed A's down the left; each cell is A's image with B's styles "
+                "up to 8x8 (pose and shape), as `ganvas sample --style-mix` draws it.")
     return (f"Not available for this run: style mixing swaps the per-layer styles of two latents, which needs a "
             f"style-based generator; this run's `{arch}` generator takes one latent at its input.")
