@@ -2,11 +2,8 @@
 from __future__ import annotations
 
 import argparse
-import platform
 
-import torch
-
-from . import archquality, archs, gan, scaling, smalldata, stepcost, style
+from . import archquality, archs, gan, machine, scaling, smalldata, stepcost, style
 from .table import print_table
 
 
@@ -17,7 +14,7 @@ def main() -> None:
                                            "archquality"),
                         help="run one benchmark (smalldata: its quality table and its step-cost table)")
     args = parser.parse_args()
-    print(f"{platform.processor() or platform.machine()}, {torch.get_num_threads()} threads, torch {torch.__version__}")
+    print(machine.describe())
     if args.only in (None, "gan"):
         print_table("GAN training and sampling (CPU)", gan.run(args.quick))
     if args.only in (None, "scaling"):

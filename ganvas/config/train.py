@@ -45,7 +45,8 @@ class TrainConfig:
     spectral_norm: bool = net_opt(False, "spectral normalisation on D's layers")
 
     progressive: bool = grow_opt(False, "grow G and D from 8 px to --resolution, fading each level in (dcgan)")
-    grow_kimg: float = grow_opt(20.0, "thousands of images per level's training, and again per fade-in")
+    grow_kimg: Optional[float] = grow_opt(None, "thousands of images per level's training, and again per fade-in "
+                                          "(auto: growing takes half the run, timed on this machine for --minutes)")
     level_batch: tuple[int, ...] = grow_opt((), "batch size per level, 8 px first (missing levels: --batch-size)")
     reset_adam: bool = grow_opt(False, "Adam forgets its moments at each new level (ProGAN does)")
 

@@ -74,20 +74,20 @@ def build_augment(cfg: TrainConfig) -> AugmentPipe:
 def build_algorithm(cfg: TrainConfig, spec: ModelSpec, placement: Placement, sampler: LatentSampler,
                     runtime: Runtime = SINGLE) -> ClassicGAN:
     """ClassicGAN, or the family's own variant of it: MSG-GAN's pyramids, StyleGAN2's mixing and path length."""
-    if runtime.distributed and (spec.arch == "stylegan2" or spec.options.get("progressive")):
-        what = "--arch stylegan2" if spec.arch == "stylegan2" else "--progressive"
-        raise GanvasError(f"{what} trains in one process for now; leave out --nproc (or run one rank)")
+    if runtime.distributed and spec.arch == "stylegan2":
+        raise GanvasError("--arch stylegan2 trains in one process for now; leave out --nproc (or run one rank)")
+    growing = bool(spec.options.get("progressive"))
     G, D = build_networks(spec, placement)
     common = dict(augment=build_augment(cfg).to(placement.device), sampler=sampler,
                   autocast=placement.autocast, loss=cfg.loss, lr_g=cfg.lr_g, lr_d=cfg.lr_d,
                   betas=(cfg.beta1, cfg.beta2), label_smoothing=cfg.label_smoothing, r1_gamma=cfg.r1_gamma,
                   r1_every=cfg.r1_every, ema_decay=cfg.ema, skip_d_below=cfg.skip_d_below,
-                  parallel=Parallel(runtime, sync_bn=cfg.sync_bn), passes=cfg.accumulate,
+                  parallel=Parallel(runtime, sync_bn=cfg.sync_bn, partial_graph=growing), passes=cfg.accumulate,
                   fp16=placement.fp16, compile=cfg.compile)
     if spec.arch == "msg":
         from .multiscale import MultiScaleGAN
         return MultiScaleGAN(G, D, **common)
-    if spec.options.get("progressive"):
+    if growing:
         from .growing import GrowingGAN
         return GrowingGAN(G, D, growth=growth_of(cfg), reset_adam=cfg.reset_adam, **common)
     if spec.arch == "stylegan2":
@@ -109,7 +109,7 @@ def batches_of(cfg: TrainConfig, dataset, labelled: bool, placement: Placement, 
     if cfg.progressive:
         from .growth import GrowingBatches
         return GrowingBatches(dataset.images, labels, growth_of(cfg), cfg.seed, cfg.flip, placement.device,
-                              placement.channels_last)
+                              placement.channels_last, runtime.rank, runtime.world)
     return Batches(dataset.images, labels, cfg.batch_size, cfg.seed, cfg.flip, placement.device,
                    placement.channels_last, runtime.rank, runtime.world)
 

@@ -74,14 +74,14 @@ class GrowingBatches(Batches):
     """Batches of each level's size from one endless epoch-ordered stream of images, located by the step."""
 
     def __init__(self, images: torch.Tensor, labels: Optional[torch.Tensor], growth: Growth, seed: int, flip: bool,
-                 device: torch.device, channels_last: bool):
-        super().__init__(images, labels, max(growth.batches), seed, flip, device, channels_last)
+                 device: torch.device, channels_last: bool, rank: int = 0, world: int = 1):
+        super().__init__(images, labels, max(growth.batches), seed, flip, device, channels_last, rank, world)
         self.growth = growth
 
     def from_step(self, step: int):
         position = self.growth.images_before(step)
         while True:
-            size = min(self.growth.at(step).batch, len(self.images))
+            size = min(self.growth.at(step).batch, len(self.images) - len(self.images) % self.world)
             epoch, offset = divmod(position, len(self.images))
             idx = self._positions(epoch, offset, size)
             yield self._batch(idx, epoch, offset)

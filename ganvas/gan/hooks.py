@@ -140,6 +140,7 @@ class Actions:
     def restart_warmup(self) -> None:
         """A new phase of training (progressive growing's next level): the divergence guard forgets its
         window, and hooks with a warm-up of their own (`restart_warmup(step)`, the diagnostics) restart it."""
+        self._note("restart_warmup")  # every rank's guard reads the same records, so all must forget them
         self._loop.restart_warmup()
 
     def snapshot(self) -> None:

@@ -18,8 +18,10 @@ from .syncbn import has_batchnorm, sync_batchnorm
 
 
 class Parallel:
-    def __init__(self, runtime: Runtime = SINGLE, *, sync_bn: bool = True):
-        self.runtime, self.sync_bn = runtime, sync_bn
+    def __init__(self, runtime: Runtime = SINGLE, *, sync_bn: bool = True, partial_graph: bool = False):
+        # partial_graph: some parameters get no gradient at some steps (a growing network's levels not yet
+        # built), so DDP must look for them each step instead of waiting for gradients that never come.
+        self.runtime, self.sync_bn, self.partial_graph = runtime, sync_bn, partial_graph
 
     @property
     def world(self) -> int:
@@ -44,7 +46,8 @@ class Parallel:
         # Synchronised BatchNorm keeps the running statistics equal on every rank already; per-rank
         # BatchNorm takes rank 0's at each forward, so sampling and checkpoints see one set.
         return DDP(module, device_ids=[self.runtime.local_rank] if cuda else None,
-                   forward_sync_buffers=not (self.sync_bn and has_batchnorm(module)))
+                   forward_sync_buffers=not (self.sync_bn and has_batchnorm(module)),
+                   find_unused_parameters=self.partial_graph)
 
     def pass_of(self, wrapped: nn.Module, last: bool):
         """Inside a pass that is not the last of an accumulated step, DDP only adds up gradients locally;

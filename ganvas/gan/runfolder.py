@@ -15,7 +15,7 @@ from ..device import pick_device
 from ..errors import GanvasError
 from ..models.layers import RESOLUTIONS
 from ..progress import Callback, Progress
-from . import presets
+from . import growth_fit, presets
 from .runlog import RunLog, versions
 
 # What a resume may change: budgets, cadences, speed settings and the lesson's in-flight cures.
@@ -73,7 +73,7 @@ def validate(cfg: TrainConfig) -> None:
             raise GanvasError(f"{_flag(name)} {value}: must be positive")
     if not 0 <= cfg.style_mixing <= 1 or cfg.pl_weight < 0:
         raise GanvasError("--style-mixing is a probability in [0, 1] and --pl-weight at least 0")
-    if not cfg.grow_kimg > 0 or any(b < 1 for b in cfg.level_batch):
+    if (cfg.grow_kimg is not None and not cfg.grow_kimg > 0) or any(b < 1 for b in cfg.level_batch):
         raise GanvasError("--grow-kimg must be positive and every --level-batch at least 1")
     if cfg.arch == AUTO_ARCH:
         if cfg.arch_options:
@@ -133,6 +133,10 @@ def split_batch(cfg: TrainConfig, world: int, saved: Any, progress: Callback) ->
     if cfg.batch_size % world:
         raise GanvasError(f"--batch-size {cfg.batch_size}: does not split over {world} processes; use a multiple "
                           f"of {world}, or --batch-per-rank")
+    uneven = [b for b in cfg.level_batch if b % world]
+    if uneven:
+        raise GanvasError(f"--level-batch {uneven[0]}: does not split over {world} processes; give each level a "
+                          f"multiple of {world}")
     if (cfg.batch_size // world) % cfg.accumulate:
         raise GanvasError(f"--accumulate {cfg.accumulate}: each process's batch of {cfg.batch_size // world} "
                           "does not split into that many equal passes")
@@ -178,6 +182,8 @@ def open_run(explicit: dict, *, resume: bool, force: bool, progress: Callback, w
                           f"images, or add --force to start a new run")
     if cfg.conditional and not dataset.classes:
         raise GanvasError(f"--conditional: {cfg.data} has no classes; put images in one subfolder per class")
+    if not resuming:
+        cfg = growth_fit.fit(cfg, dataset, progress, world)  # before run.json, so a resume replays the same schedule
 
     run.mkdir(parents=True, exist_ok=True)
     write_skipped_report(dataset, run / "skipped.txt")

@@ -96,3 +96,15 @@ def test_a_resume_with_another_number_of_processes_goes_on_and_says_it_is_not_bi
     assert "trained with 2 process(es) and resumes with 1" in said and "not bit for bit" in said
     tensors, info = ckpt.load_latest(copy)
     assert info["step"] == 120 and info["processes"] == 1 and "rng.cpu" in tensors
+
+
+def test_a_growing_run_trains_over_two_processes_through_every_level(tmp_path):
+    # 8 px for 2 steps, 16 px fading in over steps 2-3, then alone: the level change is journaled to rank 1.
+    out = tmp_path / "grown"
+    job = ganvas("train", "shapes", "--out", out, *TINY, "--steps", "8", "--log-every", "2", "--progressive",
+                 "--grow-kimg", "0.032", "--nproc", "2")
+    assert job.returncode == 0, job.stderr[-4000:]
+    records = [json.loads(line) for line in (out / "metrics.jsonl").read_text().splitlines()]
+    assert [(r["step"], r["level"]) for r in records if "level" in r] == [(2, 0), (4, 1), (6, 1), (8, 1)]
+    tensors, info = ckpt.load_latest(out)
+    assert info["step"] == 8 and int(tensors["G.level"]) == 1 and float(tensors["G.alpha"]) == 1.0

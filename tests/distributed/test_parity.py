@@ -9,7 +9,8 @@ from .helpers import torchrun
 pytestmark = pytest.mark.slow
 
 PARITY = ("dcgan-sn (BatchNorm in G only)", "dcgan (BatchNorm in G and D)", "mlp, --accumulate 2",
-          "dcgan-sn, lazy R1 phase", "msg, lazy R1 phase")
+          "dcgan-sn, lazy R1 phase", "msg, lazy R1 phase",
+          "dcgan --progressive, 8 px", "dcgan --progressive, mid-fade")
 
 
 @pytest.fixture(scope="module")

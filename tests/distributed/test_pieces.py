@@ -9,6 +9,7 @@ import torch
 from ganvas.config import TrainConfig
 from ganvas.errors import GanvasError
 from ganvas.gan.batches import Batches
+from ganvas.gan.growth import GrowingBatches, Growth
 from ganvas.gan.hooks import Actions
 from ganvas.gan.parallel import Parallel
 from ganvas.gan.runfolder import split_batch
@@ -84,6 +85,21 @@ def test_the_batch_splits_over_the_processes_and_says_where_it_does_not():
         split_batch(_cfg(batch_size=64), 3, None, silent)
     with pytest.raises(GanvasError, match="--accumulate 3"):
         split_batch(_cfg(batch_size=64, accumulate=3), 2, None, silent)
+    with pytest.raises(GanvasError, match="--level-batch 9: does not split over 2 processes"):
+        split_batch(_cfg(batch_size=64, progressive=True, level_batch=(32, 9)), 2, None, silent)
+
+
+def test_a_growing_run_s_shards_of_each_level_are_the_one_process_batch():
+    growth = Growth.plan(2, 0.016, 8, (16, 8))  # one step at 16 images, then 8 per step
+    def stream(rank, world):
+        return GrowingBatches(_images(), torch.arange(40), growth, seed=3, flip=True, device=torch.device("cpu"),
+                              channels_last=False, rank=rank, world=world).from_step(0)
+    single, shards = stream(0, 1), [stream(r, 2) for r in range(2)]
+    for size in (16, 8, 8, 8, 8, 8):  # 40 images: the last two batches come from the next epoch's order
+        x, labels = next(single)
+        assert len(x) == size
+        for r, (px, plabels) in enumerate(next(s) for s in shards):
+            assert torch.equal(plabels, labels[r::2]) and torch.equal(px, x[r::2])
 
 
 def test_a_resume_with_another_world_keeps_the_batch_and_says_it_is_not_bit_identical():
@@ -118,7 +134,9 @@ def _loop():
                            augment=SimpleNamespace(augment_more=lambda: "augmentation: none -> ada"))
     algo.learning_rates = lambda: dict(algo.lrs)
     algo.set_learning_rate = lambda name, lr: algo.lrs.__setitem__(name, lr)
-    return SimpleNamespace(algorithm=algo, data=SimpleNamespace(flip=False), stop_reason=None)
+    loop = SimpleNamespace(algorithm=algo, data=SimpleNamespace(flip=False), stop_reason=None, warmups=0)
+    loop.restart_warmup = lambda: setattr(loop, "warmups", loop.warmups + 1)
+    return loop
 
 
 def test_what_a_hook_changes_on_rank_0_is_made_on_the_others():
@@ -126,10 +144,12 @@ def test_what_a_hook_changes_on_rank_0_is_made_on_the_others():
     act0, act1 = Actions(main, record=True), Actions(other, record=True)
     act0.apply({"lr_d_factor": 0.5, "skip_d_below": 0.3, "flip": True})
     act0.request_stop("enough")
+    act0.restart_warmup()  # progressive growing's next level: every rank's guard forgets its window
     act0.share(ranks.runtime(0))
     act1.share(ranks.runtime(1))
     assert other.algorithm.lrs == main.algorithm.lrs == {"G": 1e-3, "D": 1e-3}
     assert other.algorithm.skip.threshold == 0.3 and other.data.flip and other.stop_reason == "enough"
+    assert main.warmups == other.warmups == 1
     assert act0.journal == act1.journal == []
     assert Actions(_loop()).journal == [] and not Actions(_loop())._record  # one process keeps no notes
 

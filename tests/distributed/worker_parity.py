@@ -8,6 +8,8 @@ import torch
 
 from ganvas.gan.augment import AugmentPipe
 from ganvas.gan.classic import ClassicGAN
+from ganvas.gan.growing import GrowingGAN
+from ganvas.gan.growth import Growth
 from ganvas.gan.multiscale import MultiScaleGAN
 from ganvas.gan.parallel import Parallel
 from ganvas.models import ModelSpec, build_discriminator, build_generator
@@ -23,9 +25,16 @@ CASES = {  # name: (arch, spectral norm on D, passes, R1 gamma, R1 every, synchr
     "dcgan, --no-sync-bn": ("dcgan", False, 1, 0.0, 16, False),
     # MSG-GAN's pyramid through DDP; minibatch-stddev in groups of 1, since ranks group other images.
     "msg, lazy R1 phase": ("msg", False, 1, 1.0, 2, True),
+    # Progressive growing: at 8 px the 16 px level's weights get no gradient (DDP must not wait for
+    # them); mid-fade both levels' to-RGBs and from-RGBs are in the graph.
+    "dcgan --progressive, 8 px": ("progressive", False, 1, 0.0, 16, True),
+    "dcgan --progressive, mid-fade": ("progressive", False, 1, 0.0, 16, True),
 }
-OPTIONS = {"dcgan": {"width": 8}, "mlp": {"width": 8}, "msg": {"width": 8, "mbstd_group": 1}}
-METHODS = {"msg": MultiScaleGAN}
+STEPS = {"dcgan --progressive, mid-fade": 3}  # the others take step 0
+GROWTH = Growth.plan(2, 0.016, B)  # 8 px for steps 0-1, then 16 px fades in over steps 2-3
+OPTIONS = {"dcgan": {"width": 8}, "mlp": {"width": 8}, "msg": {"width": 8, "mbstd_group": 1},
+           "progressive": {"width": 8, "progressive": True}}
+METHODS = {"msg": MultiScaleGAN, "progressive": GrowingGAN}
 
 
 class Given:
@@ -41,12 +50,15 @@ class Given:
 
 def algorithm(case, z, runtime=None):
     arch, sn, passes, gamma, every, sync_bn = case
-    parallel = Parallel(runtime, sync_bn=sync_bn) if runtime is not None else Parallel()
+    growing = arch == "progressive"
+    parallel = Parallel(runtime, sync_bn=sync_bn, partial_graph=growing) if runtime is not None else Parallel()
     torch.manual_seed(0)
-    spec = ModelSpec(arch, z_dim=Z, resolution=16, channels=1, options={**OPTIONS[arch], "spectral_norm": sn})
+    spec = ModelSpec("dcgan" if growing else arch, z_dim=Z, resolution=16, channels=1,
+                     options={**OPTIONS[arch], "spectral_norm": sn})
     G, D = build_generator(spec), build_discriminator(spec)
     return METHODS.get(arch, ClassicGAN)(G, D, augment=AugmentPipe("none"), sampler=Given(z), autocast=contextlib.nullcontext,
-                      ema_decay=0.0, r1_gamma=gamma, r1_every=every, parallel=parallel, passes=passes)
+                      ema_decay=0.0, r1_gamma=gamma, r1_every=every, parallel=parallel, passes=passes,
+                      **({"growth": GROWTH} if growing else {}))
 
 
 def grads_and_weights(algo):
@@ -74,12 +86,13 @@ def parity(runtime):
     mine = slice(runtime.rank, None, runtime.world)  # this rank's shard of the global batch
     results = {}
     for name, case in CASES.items():
+        step = STEPS.get(name, 0)
         ranks = algorithm(case, z[mine], runtime)
-        ranks.step(real[mine], None, 0)
+        ranks.step(real[mine], None, step)
         spread = grads_and_weights(ranks)
         if runtime.is_main:
             single = algorithm(case, z)
-            single.step(real, None, 0)
+            single.step(real, None, step)
             results[name] = worst(spread, grads_and_weights(single))
         runtime.barrier()
     return results
