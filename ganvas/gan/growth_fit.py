@@ -7,7 +7,7 @@ give. So the phases are fitted to the run: everything up to the end of the last 
 GROWING_SHARE of the budget, and the full resolution trains alone for the rest.
 
 A --minutes budget is measured: a few training steps at every level, on this machine, before the run
-starts (the small levels cost far less per image than the pixel count says). A --steps or --epochs
+starts (a small level costs more per pixel than a large one, so pixel counts would mislead). A --steps or --epochs
 budget is counted in steps, with no timing, so such a run plans the same on every machine. Either
 way the value is written into run.json as --grow-kimg, so a resumed run replays the same schedule.
 """
