@@ -10,6 +10,8 @@ from pathlib import Path
 
 import torch
 
+from ganvas.device import BF16_FLAGS
+
 UNITS = (("amx_bf16", "AMX"), ("avx512_bf16", "AVX512-BF16"), ("avx512f", "AVX-512"), ("avx2", "AVX2"))
 
 
@@ -29,7 +31,7 @@ def vector_units(cpuinfo: str) -> str:
             flags = set(value.split())
             break
     present = [name for flag, name in UNITS if flag in flags]
-    bf16 = "bf16 units" if {"amx_bf16", "avx512_bf16"} & flags else "no bf16 units (fp32 throughout)"
+    bf16 = "bf16 units" if flags & set(BF16_FLAGS) else "no bf16 units (fp32 throughout)"
     return ", ".join(present + [bf16])
 
 

@@ -74,8 +74,9 @@ def measure(cfg: TrainConfig, dataset) -> list[float]:
 
 
 def _batches(cfg: TrainConfig) -> tuple[int, ...]:
-    from ..models.progressive import sizes_of
-    return Growth.plan(len(sizes_of(cfg.resolution)), 1.0, cfg.batch_size, cfg.level_batch).batches
+    """Each level's batch size: the run's own plan, whatever its phase length."""
+    from .build import growth_of
+    return growth_of(dataclasses.replace(cfg, grow_kimg=1.0)).batches
 
 
 def _first_step(growth: Growth, level: int) -> int:
