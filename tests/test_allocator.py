@@ -17,6 +17,7 @@ MEASURE = """
 import json, sys
 import torch
 from ganvas.allocator import reuse_freed_memory
+from ganvas.device import process_scope
 
 def resident():
     with open("/proc/self/statm") as f:
@@ -28,16 +29,18 @@ def released_by_free(nbytes):
     del block
     return before - resident()
 
-nbytes = int(sys.argv[1])
-with reuse_freed_memory() as tuned:
+nbytes, scope = int(sys.argv[1]), sys.argv[2]
+training = process_scope(thread_count=None, deterministic=False, seed=0)
+with (reuse_freed_memory() if scope == "allocator" else training) as tuned:
+    tuned = tuned is not False
     released_inside = released_by_free(nbytes)
     kept = resident()
 print(json.dumps({"tuned": tuned, "released_inside": released_inside, "returned_on_exit": kept - resident()}))
 """
 
 
-def measure(nbytes: int) -> dict:
-    done = subprocess.run([sys.executable, "-c", MEASURE, str(nbytes)], capture_output=True, text=True, timeout=600)
+def measure(nbytes: int, scope: str = "allocator") -> dict:
+    done = subprocess.run([sys.executable, "-c", MEASURE, str(nbytes), scope], capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stderr
     return json.loads(done.stdout)
 
@@ -52,3 +55,7 @@ def test_freed_blocks_stay_for_reuse_inside_and_go_back_after():
 
 def test_blocks_above_the_heap_limit_still_go_straight_back():
     assert measure(4 * LARGEST_HEAP_BLOCK)["released_inside"] > 2 * LARGEST_HEAP_BLOCK
+
+
+def test_a_training_run_keeps_freed_blocks():
+    assert measure(BLOCK, scope="training")["released_inside"] < BLOCK // 8
