@@ -18,7 +18,8 @@ from .io import atomic_write_bytes
 
 MAX_POINTS = 2000  # more points than pixels only costs time
 _EVENT_COLOURS = {"mode_collapse": "tab:purple", "d_overpowering": "tab:red", "divergence": "black",
-                  "no_progress": "tab:gray", "rollback": "tab:brown", "recovered": "tab:green"}
+                  "no_progress": "tab:gray", "rollback": "tab:brown", "recovered": "tab:green",
+                  "lr_drop": "tab:blue"}
 
 
 def train_records(records: Iterable[dict]) -> list[dict]:

@@ -14,7 +14,7 @@ from PIL import Image
 
 from .errors import GanvasError
 from .gan.diagnostics import MAX_WARMUP_STEPS
-from .gan.remedies import ALARMS
+from .gan.remedies import ALARMS, SCHEDULED
 from .io import atomic_write_bytes
 from .jsonl import scan_jsonl
 from .progress import Callback, Progress, silent
@@ -116,14 +116,17 @@ def _overview(run: Path, info: dict, records: list[dict], events: list[dict]) ->
     train = plots.train_records(records)
     last = train[-1] if train else {}
     dataset = info.get("dataset") or {}
-    alarms = [e for e in events if e.get("event") != "recovered"]
+    recoveries = sum(e.get("event") == "recovered" for e in events)
+    scheduled = sum(e.get("event") in SCHEDULED for e in events)
+    planned = f", {scheduled} scheduled change(s)" if scheduled else ""
     rows = [("run folder", str(run.resolve())), ("dataset", dataset.get("source", "?")),
             ("images", dataset.get("n_images", "?")),
             ("resolution x channels", f"{dataset.get('resolution', '?')} x {dataset.get('channels', '?')}"),
             ("seed", info.get("seed", "?")), ("steps reached", last.get("step", 0)),
             ("epoch", last.get("epoch", "?")), ("wall time (s)", _elapsed(train)),
             ("images / s (last interval)", last.get("img_per_s", "?")),
-            ("diagnostic events", f"{len(alarms)} alarm(s), {len(events) - len(alarms)} recovery(ies)")]
+            ("diagnostic events", f"{len(events) - recoveries - scheduled} alarm(s), {recoveries} recovery(ies)"
+                                  f"{planned}")]
     versions = info.get("versions") or {}
     if versions:
         rows.append(("versions", ", ".join(f"{k} {v}" for k, v in versions.items())))

@@ -62,6 +62,10 @@ class TrainConfig:
     ema: float = loop_opt(0.999, "EMA decay of G's weights (0 turns EMA off)")
     recover: bool = loop_opt(True, "on NaN/inf or exploding losses, roll back and halve both LRs")
     auto_stabilize: bool = loop_opt(False, "apply the diagnostics' remedies automatically")
+    lr_drop_at: Optional[float] = loop_opt(None, "the lesson's sudden LR drop: once this share of the budget "
+                                           "(--steps, --epochs or --minutes) is spent, e.g. 0.8, multiply both "
+                                           "learning rates by --lr-drop-factor")
+    lr_drop_factor: float = loop_opt(0.1, "what --lr-drop-at multiplies the learning rates by")
 
     style_mixing: float = sg2_opt(0.9, "probability that a batch switches to a second latent's styles at a "
                                   "random layer")

@@ -168,6 +168,9 @@ def _standard_hooks(cfg: TrainConfig, run: Path, real_eval: torch.Tensor, n_imag
     if cfg.progressive:
         from .growing import GrowthHook
         hooks.append(GrowthHook(growth_of(cfg)))
+    if cfg.lr_drop_at is not None:
+        from .lrdrop import LrDrop
+        hooks.append(LrDrop(cfg.lr_drop_at, cfg.lr_drop_factor))
     board = tensorboard_hook(cfg, run)
     if board is not None:
         hooks.append(board)

@@ -56,6 +56,11 @@ class RunView:
         return self._loop.nimg
 
     @property
+    def budget_used(self) -> float:
+        """0 to 1: how far the run is through its steps, epochs or this process's --minutes."""
+        return self._loop.budget_used()
+
+    @property
     def config(self) -> "TrainConfig":
         return self._loop.cfg
 

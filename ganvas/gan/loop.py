@@ -78,10 +78,12 @@ class Loop:
         self.sums: dict[str, torch.Tensor] = {}
         self.counts: dict[str, int] = {}
         self.stop_reason: Optional[str] = None
+        self.started = time.monotonic()
 
     # -- the loop itself -------------------------------------------------------------------------
     def run_to_end(self) -> dict:
-        deadline = time.monotonic() + self.cfg.minutes * 60 if self.cfg.minutes else math.inf
+        self.started = time.monotonic()
+        deadline = self.started + self.cfg.minutes * 60 if self.cfg.minutes else math.inf
         self.progress(Progress("train", "start", self.step, self.target_steps))
         self.tick = (time.perf_counter(), self.nimg)
         batches = self.data.from_step(self.step)
@@ -107,6 +109,14 @@ class Loop:
         if self.stop_reason is None and self.target_steps is not None and self.step >= self.target_steps:
             self.stop_reason = "target reached"
         return self.stop_reason is not None
+
+    def budget_used(self) -> float:
+        """The share of the budget spent, 0 to 1: steps of the target, or this process's --minutes, whichever
+        is further along."""
+        used = self.step / self.target_steps if self.target_steps else 0.0
+        if self.cfg.minutes:
+            used = max(used, (time.monotonic() - self.started) / (self.cfg.minutes * 60))
+        return min(used, 1.0)
 
     def _call_hooks(self, call: Callable[[Hook], None]) -> None:
         for hook in self.hooks:  # empty off rank 0

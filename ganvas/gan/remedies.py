@@ -11,6 +11,8 @@ from __future__ import annotations
 from typing import Optional
 
 ALARMS = ("mode_collapse", "d_overpowering", "divergence", "no_progress")
+LR_DROP = "lr_drop"
+SCHEDULED = (LR_DROP,)  # events the user planned (--lr-drop-at): changes, not alarms
 ACTION_KEYS = ("lr_d_factor", "lr_g_factor", "skip_d_below", "flip", "augment_more")
 
 # D's loss below which its update is skipped once D is found overpowering. For the default loss
@@ -36,8 +38,9 @@ _ADVICE = {
                      "from a checkpoint before the collapse. " + _AUGMENT,
     "divergence": "Lower the learning rates: a sudden LR drop often brings a diverging GAN back to convergence "
                   "(--recover rolls back to the last good checkpoint and halves both).",
-    "no_progress": "Lower the learning rate (a sudden LR drop often restarts progress); if samples already "
-                   "look right, the run may simply have converged. " + _AUGMENT,
+    "no_progress": "Lower the learning rate (a sudden LR drop often restarts progress; --lr-drop-at 0.8 "
+                   "plans one for the last fifth of a run); if samples already look right, the run may simply "
+                   "have converged. " + _AUGMENT,
 }
 
 

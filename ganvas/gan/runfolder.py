@@ -20,6 +20,7 @@ from .runlog import RunLog, versions
 
 # What a resume may change: budgets, cadences, speed settings and the lesson's in-flight cures.
 RESUMABLE = {"steps", "epochs", "minutes", "lr_g", "lr_d", "skip_d_below", "auto_stabilize", "recover",
+             "lr_drop_at", "lr_drop_factor",
              "precision", "device", "threads", "log_every", "sample_every", "checkpoint_every", "eval_every",
              "eval_samples", "tensorboard", "data", "data_root", "out", "compile", "batch_per_rank", "accumulate",
              "dist_timeout"}
@@ -71,6 +72,10 @@ def validate(cfg: TrainConfig) -> None:
         value = getattr(cfg, name)
         if value is not None and not value > 0:
             raise GanvasError(f"{_flag(name)} {value}: must be positive")
+    if cfg.lr_drop_at is not None and not 0 < cfg.lr_drop_at < 1:
+        raise GanvasError(f"--lr-drop-at {cfg.lr_drop_at}: use a share of the budget in (0, 1), e.g. 0.8")
+    if not 0 < cfg.lr_drop_factor < 1:
+        raise GanvasError(f"--lr-drop-factor {cfg.lr_drop_factor}: use a factor in (0, 1), e.g. 0.1")
     if not 0 <= cfg.style_mixing <= 1 or cfg.pl_weight < 0:
         raise GanvasError("--style-mixing is a probability in [0, 1] and --pl-weight at least 0")
     if (cfg.grow_kimg is not None and not cfg.grow_kimg > 0) or any(b < 1 for b in cfg.level_batch):

@@ -19,6 +19,7 @@ TINY = ["--resolution", "16", "--width", "8", "--batch-size", "16", "--determini
 CASES = {
     "plain": ([], 400, 100, 200),
     "skip-d": (["--skip-d-below", "1.2"], 400, 100, 200),
+    "lr-drop": (["--lr-drop-at", "0.3"], 400, 100, 200),  # dropped at step 125, before the kill
     "ada": (["--augment", "ada", "--ada-kimg", "2"], 400, 100, 200),
     "diffaugment+r1": (["--augment", "diffaugment", "--r1-gamma", "1", "--r1-every", "4"], 400, 100, 200),
     "rpgan": (["--loss", "rpgan", "--r1-gamma", "0.5", "--r1-every", "1"], 300, 100, 100),

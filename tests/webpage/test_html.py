@@ -97,3 +97,12 @@ def test_timeline_says_when_remedies_were_not_applied(run_folder):
     (run_folder / "events.jsonl").write_text(json.dumps(events[0]) + "\n")
     _, page = _page(run_folder)
     assert "--auto-stabilize was off" in page
+
+
+def test_a_scheduled_lr_drop_is_a_change_not_an_alarm(run_folder):
+    with open(run_folder / "events.jsonl", "a") as fh:
+        fh.write(json.dumps({"step": 1600, "event": "lr_drop", "message": "80% of the budget spent: learning "
+                             "rates x0.1", "remedy": "", "action": None}) + "\n")
+    _, page = _page(run_folder)
+    assert "1 alarm(s), 1 recovery(ies), 1 scheduled change(s)" in page
+    assert "80% of the budget spent" in page
