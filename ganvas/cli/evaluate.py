@@ -48,10 +48,11 @@ def print_results(results: dict) -> None:
     console = Console(highlight=False)
     console.print(table)
     console.print(protocol)
-    saved = [str(Path(results["run"]) / "evaluation.json")] if results.get("run") else []
-    saved += [results["json"]] if results.get("json") else []
+    saved = [Path(results["run"]) / "evaluation.json"] if results.get("run") else []
+    saved += [Path(results["json"])] if results.get("json") else []
+    saved = list({path.resolve(): path for path in saved}.values())  # --json may name the run's own file
     if saved:
-        console.print(f"saved to {' and '.join(saved)}")
+        console.print(f"saved to {' and '.join(map(str, saved))}")
 
 
 def _detail(entry: dict) -> str:

@@ -52,3 +52,10 @@ def test_a_good_run_prints_numbers_and_protocol(tmp_path, monkeypatch, capsys):
     for needle in ("swd", "protocol", "n_generated", "seed", "reference"):
         assert needle in printed
     assert json.loads(out.read_text())["protocol"]["n_generated"] == 16
+
+
+def test_json_naming_the_runs_own_file_is_reported_once(tmp_path, monkeypatch, capsys):
+    run = fake_run(tmp_path, monkeypatch)
+    assert main(["evaluate", str(run), "--metrics", "swd", "--n", "16", "--json", str(run / "evaluation.json")]) == 0
+    printed = " ".join(capsys.readouterr().out.split())  # rich wraps long paths
+    assert printed.count("evaluation.json") == 1 and "saved to" in printed
