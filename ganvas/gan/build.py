@@ -74,8 +74,6 @@ def build_augment(cfg: TrainConfig) -> AugmentPipe:
 def build_algorithm(cfg: TrainConfig, spec: ModelSpec, placement: Placement, sampler: LatentSampler,
                     runtime: Runtime = SINGLE) -> ClassicGAN:
     """ClassicGAN, or the family's own variant of it: MSG-GAN's pyramids, StyleGAN2's mixing and path length."""
-    if runtime.distributed and spec.arch == "stylegan2":
-        raise GanvasError("--arch stylegan2 trains in one process for now; leave out --nproc (or run one rank)")
     growing = bool(spec.options.get("progressive"))
     G, D = build_networks(spec, placement)
     common = dict(augment=build_augment(cfg).to(placement.device), sampler=sampler,

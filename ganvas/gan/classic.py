@@ -86,7 +86,7 @@ class ClassicGAN:
         self.skip = SkipD(skip_d_below, reduce=self.par.mean if self.par.distributed else None)
         # What the phases call: DDP (and torch.compile) where a module's own loss is backpropagated, the
         # plain D where G learns through it frozen.
-        self.G_step = compiled(self.par.wrap(G), compile)
+        self.G_step = compiled(self.par.wrap(self.g_forward(G)), compile)
         self.D_step = compiled(self.par.wrap(D), compile)
         self.D_frozen = compiled(D, compile)
         self.modules = {"G": G, "D": D, "augment": augment, **({"ema": self.ema.model} if self.ema else {})}
@@ -131,6 +131,11 @@ class ClassicGAN:
     def g_ratio(self) -> float:
         """G's lazy-regularisation correction (mb_ratio); 1 without a lazy G regulariser."""
         return 1.0
+
+    def g_forward(self, G: torch.nn.Module) -> torch.nn.Module:
+        """The module G's own phases call: G itself, or a family's forward around it that one DDP wrapper
+        can see whole (StyleGAN2's mapping, mixing and synthesis)."""
+        return G
 
     def generate(self, z: torch.Tensor, labels: Optional[torch.Tensor]):
         """What G makes for the objective: whatever D takes as its input."""

@@ -10,7 +10,7 @@ pytestmark = pytest.mark.slow
 
 PARITY = ("dcgan-sn (BatchNorm in G only)", "dcgan (BatchNorm in G and D)", "mlp, --accumulate 2",
           "dcgan-sn, lazy R1 phase", "msg, lazy R1 phase",
-          "dcgan --progressive, 8 px", "dcgan --progressive, mid-fade")
+          "dcgan --progressive, 8 px", "dcgan --progressive, mid-fade", "stylegan2, lazy R1 phase")
 
 
 @pytest.fixture(scope="module")
@@ -42,3 +42,10 @@ def test_skip_d_is_one_choice_on_every_rank(measured, side):
     assert result["first_skipped"] == ([1, 1] if side == "above one rank only" else [0, 0])
     assert result["skipped"][0] == result["skipped"][1]
     assert result["weights_equal"]  # no rank went its own way over the following steps
+
+
+def test_stylegan2_s_path_length_keeps_every_rank_on_one_set_of_weights(measured):
+    result = measured["path_length"]
+    assert result["own_lengths_differ"]  # each rank's probes and styles are its own
+    assert result["pl_mean"][0] == result["pl_mean"][1] > 0.0
+    assert result["weights_equal"]

@@ -12,6 +12,7 @@ from ganvas.gan.growing import GrowingGAN
 from ganvas.gan.growth import Growth
 from ganvas.gan.multiscale import MultiScaleGAN
 from ganvas.gan.parallel import Parallel
+from ganvas.gan.stylegan import StyleGAN2Method
 from ganvas.models import ModelSpec, build_discriminator, build_generator
 from ganvas.runtime import Runtime
 
@@ -29,12 +30,23 @@ CASES = {  # name: (arch, spectral norm on D, passes, R1 gamma, R1 every, synchr
     # them); mid-fade both levels' to-RGBs and from-RGBs are in the graph.
     "dcgan --progressive, 8 px": ("progressive", False, 1, 0.0, 16, True),
     "dcgan --progressive, mid-fade": ("progressive", False, 1, 0.0, 16, True),
+    # StyleGAN2's mapping and synthesis through one wrapper, with 'const' noise and no mixing so both
+    # sides draw nothing at random; the path length's random probes are checked across ranks below.
+    "stylegan2, lazy R1 phase": ("stylegan2", False, 1, 1.0, 2, True),
 }
 STEPS = {"dcgan --progressive, mid-fade": 3}  # the others take step 0
 GROWTH = Growth.plan(2, 0.016, B)  # 8 px for steps 0-1, then 16 px fades in over steps 2-3
 OPTIONS = {"dcgan": {"width": 8}, "mlp": {"width": 8}, "msg": {"width": 8, "mbstd_group": 1},
-           "progressive": {"width": 8, "progressive": True}}
-METHODS = {"msg": MultiScaleGAN, "progressive": GrowingGAN}
+           "progressive": {"width": 8, "progressive": True}, "stylegan2": {"width": 8, "w_dim": 16, "mbstd_group": 1}}
+
+
+def without_randomness(G, D, **kwargs):
+    algo = StyleGAN2Method(G, D, style_mixing=0.0, pl_weight=0.0, **kwargs)
+    getattr(algo.G_step, "module", algo.G_step).noise = "const"
+    return algo
+
+
+METHODS = {"msg": MultiScaleGAN, "progressive": GrowingGAN, "stylegan2": without_randomness}
 
 
 class Given:
@@ -98,6 +110,36 @@ def parity(runtime):
     return results
 
 
+def path_length_over_ranks(runtime):
+    """StyleGAN2 with mixing, random noise and its path length every step: the ranks' own draws differ,
+    yet after each step every rank holds the same weights and the same path-length mean."""
+    torch.manual_seed(5 + runtime.rank)  # each rank its own latents, noise and probes
+    spec = ModelSpec("stylegan2", z_dim=Z, resolution=16, channels=1, options=OPTIONS["stylegan2"])
+    torch.manual_seed(0)
+    G, D = build_generator(spec), build_discriminator(spec)
+    torch.manual_seed(5 + runtime.rank)
+    algo = StyleGAN2Method(G, D, augment=AugmentPipe("none"), sampler=Drawn(), autocast=contextlib.nullcontext,
+                           ema_decay=0.0, r1_gamma=1.0, r1_every=2, style_mixing=0.9, pl_weight=2.0, pl_every=1,
+                           parallel=Parallel(runtime))
+    real = torch.rand(B // 2, 1, 16, 16, generator=torch.Generator().manual_seed(runtime.rank)) * 2 - 1
+    out = {"path_length": []}
+    for step in range(3):
+        out["path_length"].append(float(algo.step(real, None, step)["path_length"]))
+    state = [algo.pl_mean.mean.clone(), *(p.detach().clone() for p in G.parameters())]
+    everyone = runtime.all_gather_object((out["path_length"], state))
+    out["own_lengths_differ"] = everyone[0][0] != everyone[1][0]
+    out["pl_mean"] = [float(e[1][0]) for e in everyone]
+    out["weights_equal"] = all(torch.equal(a, b) for a, b in zip(everyone[0][1], everyone[1][1]))
+    return out
+
+
+class Drawn:
+    """Latents from this rank's global RNG, as training draws them."""
+
+    def draw(self, n, device=None):
+        return torch.randn(n, Z), None
+
+
 def skip_decisions(runtime):
     """Skip-D on a threshold that one rank's own loss meets and the mean does not (and the reverse)."""
     gen = torch.Generator().manual_seed(3)
@@ -132,7 +174,8 @@ def main():
     # Rank 1 waits at each barrier while rank 0 also runs the one-process step: room for a busy machine.
     with Runtime.from_env("cpu", timeout_s=300) as runtime:
         assert runtime.world == 2 and runtime.backend == "gloo"
-        result = {"parity": parity(runtime), "skip": skip_decisions(runtime)}
+        result = {"parity": parity(runtime), "skip": skip_decisions(runtime),
+                  "path_length": path_length_over_ranks(runtime)}
         if runtime.is_main:
             with open(sys.argv[1], "w") as fh:
                 json.dump(result, fh, indent=1)
