@@ -77,7 +77,9 @@ class ProgressiveGenerator(_Staged):
         self.to_rgbs = nn.ModuleList(nn.Conv2d(plan[s], channels, 1) for s in self.sizes)
         self._stage_buffers(len(self.sizes))
 
-    def forward(self, z: torch.Tensor, labels: Optional[torch.Tensor] = None) -> torch.Tensor:
+    def forward(self, z: torch.Tensor, labels: Optional[torch.Tensor] = None, *, native: bool = False) -> torch.Tensor:
+        """Full-size images (the level's repeated up), or with `native` the level's own size, which is
+        what training shows D: no work is spent on pixels the level does not draw."""
         level, alpha = self.stage()
         x = self.first(self.condition(z, labels)[:, :, None, None])
         for block in self.blocks[:level]:
@@ -86,7 +88,7 @@ class ProgressiveGenerator(_Staged):
         if level > 0 and alpha < 1.0:
             old = F.interpolate(torch.tanh(self.to_rgbs[level - 1](x)), scale_factor=2.0, mode="nearest")
             new = torch.lerp(old, new, alpha)
-        return _repeat_to(new, self.resolution)
+        return new if native else _repeat_to(new, self.resolution)
 
 
 class ProgressiveDiscriminator(_Staged):
@@ -128,14 +130,15 @@ def _average_to(image: torch.Tensor, size: int) -> torch.Tensor:
     return image if factor == 1 else F.avg_pool2d(image, factor)
 
 
-def blend_reals(real: torch.Tensor, level: int, alpha: float, sizes: list[int]) -> torch.Tensor:
+def blend_reals(real: torch.Tensor, level: int, alpha: float, sizes: list[int], *, native: bool = False) -> torch.Tensor:
     """The reals as D should see them at this stage: averaged to the level, crossfaded with their coarser
-    copy while the level fades in (ProGAN's process_reals), and repeated back to full size."""
+    copy while the level fades in (ProGAN's process_reals), and repeated back to full size (or, with
+    `native`, left at the level's size)."""
     image = _average_to(real, sizes[level])
     if level > 0 and alpha < 1.0:
         coarse = F.interpolate(F.avg_pool2d(image, 2), scale_factor=2.0, mode="nearest")
         image = torch.lerp(coarse, image, alpha)
-    return _repeat_to(image, real.shape[-1])
+    return image if native else _repeat_to(image, real.shape[-1])
 
 
 def build_generator(*, z_dim: int, resolution: int, channels: int, width: int, num_classes: int = 0):

@@ -81,3 +81,30 @@ def test_sigkill_mid_fade_then_resume_is_bit_identical(tmp_path):
     resumed = _train(tmp_path / "killed", flags + ["--resume"], 40, 10)
     assert resumed.returncode == 0, resumed.stderr
     _assert_same_state(tmp_path / "whole", tmp_path / "killed")
+
+
+def test_d_and_its_augmentation_see_each_level_at_its_own_size():
+    import contextlib
+
+    from ganvas.gan.augment import AugmentPipe
+    from ganvas.gan.growing import GrowingGAN
+    from ganvas.models import ModelSpec, build_discriminator, build_generator
+
+    class Fixed:
+        def draw(self, n, device=None):
+            return torch.randn(n, 8), None
+
+    spec = ModelSpec("dcgan", z_dim=8, resolution=32, channels=3, options={"width": 8, "progressive": True})
+    growth = Growth.plan(3, 0.008, 4)  # two steps per phase: 8 px, 16 px fading in, ...
+    algo = GrowingGAN(build_generator(spec), build_discriminator(spec), augment=AugmentPipe("diffaugment"),
+                      sampler=Fixed(), autocast=contextlib.nullcontext, growth=growth, ema_decay=0.0)
+    seen = []
+    algo.D.register_forward_pre_hook(lambda module, args: seen.append(args[0].shape[-1]))
+    real = torch.rand(4, 3, 32, 32) * 2 - 1
+    sizes = []
+    for step in (0, 2, 8):
+        seen.clear()
+        algo.step(real, None, step)
+        assert len(set(seen)) == 1  # reals and fakes alike
+        sizes.append(seen[0])
+    assert sizes == [8, 16, 32]

@@ -57,6 +57,24 @@ def test_fade_in_starts_at_the_level_below_and_ends_at_the_new_block_alone():
             assert not torch.allclose(halfway, below) and not torch.allclose(halfway, alone)
 
 
+def test_training_s_level_size_images_are_the_full_size_ones_before_the_repeat():
+    g, d = _pair()
+    z, real = torch.randn(3, 8), torch.rand(3, 3, 32, 32) * 2 - 1
+    with torch.no_grad():
+        for level, alpha in ((0, 1.0), (1, 0.3), (2, 1.0)):
+            g.set_stage(level, alpha)
+            d.set_stage(level, alpha)
+            size = g.sizes[level]
+            native, full = g(z, native=True), g(z)
+            assert native.shape[-1] == size
+            assert torch.equal(F.interpolate(native, size=32, mode="nearest"), full)
+            # D reads either form alike, and so do the reals
+            assert torch.allclose(d(native), d(full), atol=1e-5)
+            reals = blend_reals(real, level, alpha, g.sizes, native=True)
+            assert reals.shape[-1] == size
+            assert torch.equal(F.interpolate(reals, size=32, mode="nearest"), blend_reals(real, level, alpha, g.sizes))
+
+
 def test_d_fades_in_the_same_way():
     _, d = _pair()
     images = torch.rand(3, 3, 32, 32) * 2 - 1
