@@ -69,8 +69,19 @@ def _reported(command: str, call: Callable[[], object]) -> int:
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         print(f"ganvas {command}: {_rank_prefix(always=True)}stopped: another process failed or stopped "
               f"answering ({first[:160]})", file=sys.stderr)
+        _leave_broken_group(LOST_CONTACT)
         return LOST_CONTACT
     return code if isinstance(code, int) else 0
+
+
+def _leave_broken_group(code: int) -> None:
+    """Exit now, in a launched worker, skipping the interpreter's teardown: gloo's threads may still hold
+    the lost peer's connection, and freeing them at exit can abort the process, which would hide this
+    rank's exit code (the launcher's clue to who failed first). The checkpoints are already on disk."""
+    if int(os.environ.get("WORLD_SIZE", "1")) > 1 and os.environ.get("TORCHELASTIC_RUN_ID"):
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(code)
 
 
 def _rank_prefix(always: bool) -> str:
