@@ -4,8 +4,8 @@ Before each step the level and alpha go into G, D and the EMA copy (buffers, so 
 them), the reals are crossfaded as ProGAN's are, and, with `reset_adam`, both optimisers forget their
 moments on the first step of a new level. The objective works at the level's own size: G's fakes and
 the reals reach D (and its augmentation and gradient penalties) at 8 px while 8 px trains, not
-repeated up to full size, which cost the 8 px level about 40% of its time at 128 px on a CPU. The level and alpha are reported as statistics, so the
-progress line and metrics.jsonl show them.
+repeated up to full size, which cost the 8 px level about 40% of its time at 128 px on a CPU. The
+level and alpha are reported as statistics, so the progress line and metrics.jsonl show them.
 """
 from __future__ import annotations
 

@@ -88,7 +88,7 @@ def build_discriminator(*, resolution: int, channels: int, width: int, num_class
 class Options:
     width: int = 64            # base channel count: ngf = ndf
     spectral_norm: bool = False  # on D's layers
-    progressive: bool = False  # grown from 8 px (models/progressive.py), with a to-RGB per level
+    progressive: bool = False  # grown from 8 px to this network (models/progressive.py)
 
 
 def generator(spec: ModelSpec) -> nn.Module:

@@ -6,8 +6,13 @@ lerp(upsample(to_rgb_old(x_old)), to_rgb_new(block_new(x_old)), alpha) and D's f
 lerp(from_rgb_old(downsample(image)), block_new(from_rgb_new(image)), alpha), as in ProGAN. G always
 returns a full-resolution image (the current level upsampled by pixel repetition), and D averages its
 input down to the current level, so every consumer sees the usual shapes and D reads back exactly
-what G drew. Blocks are DCGAN's (transposed / strided 4x4 convs, BatchNorm, ReLU / LeakyReLU), with a
-1x1 to-RGB and from-RGB per level; channels are DCGAN's plan extended to the full size.
+what G drew.
+
+Each level's to-RGB and from-RGB is DCGAN's own outer layer, a 4x4 stride-2 (transposed) conv between
+the image and features at half its size, so the last level is DCGAN at that resolution, layer for
+layer: growing changes the schedule, not the network it ends with. ProGAN's 1x1 heads on
+full-size features were tried first: 128 px features cost more than the whole 64 px network, and
+in 15 minutes on a CPU at 128 px KID came out 198 against 174 for these heads (DCGAN 155).
 """
 from __future__ import annotations
 
@@ -30,8 +35,8 @@ def sizes_of(resolution: int) -> list[int]:
 
 
 def plan_of(resolution: int, width: int) -> dict[int, int]:
-    # DCGAN's plan (width at resolution / 2, doubling to 8 * width), plus width / 2 at the full size.
-    return channel_plan(resolution, max(1, width // 2), 8 * width)
+    """DCGAN's channels at sizes 4 to resolution / 2: width next to the image's head, doubling to 8 * width."""
+    return channel_plan(resolution // 2, width, 8 * width)
 
 
 class _Staged(nn.Module):
@@ -71,22 +76,24 @@ class ProgressiveGenerator(_Staged):
         self.condition = LabelConcat(num_classes)
         self.first = nn.Sequential(nn.ConvTranspose2d(z_dim + self.condition.extra_dim, plan[4], 4, 1, 0, bias=False),
                                    nn.BatchNorm2d(plan[4]), nn.ReLU(True))
-        self.blocks = nn.ModuleList(
-            nn.Sequential(nn.ConvTranspose2d(plan[s // 2], plan[s], 4, 2, 1, bias=False), nn.BatchNorm2d(plan[s]),
-                          nn.ReLU(True)) for s in self.sizes)
-        self.to_rgbs = nn.ModuleList(nn.Conv2d(plan[s], channels, 1) for s in self.sizes)
+        # Level L's block takes features from a quarter of its size to half; its to-RGB, half to full.
+        self.blocks = nn.ModuleList(nn.Sequential(
+            nn.ConvTranspose2d(plan[s // 4], plan[s // 2], 4, 2, 1, bias=False), nn.BatchNorm2d(plan[s // 2]),
+            nn.ReLU(True)) for s in self.sizes[1:])
+        self.to_rgbs = nn.ModuleList(
+            nn.ConvTranspose2d(plan[s // 2], channels, 4, 2, 1, bias=False) for s in self.sizes)
         self._stage_buffers(len(self.sizes))
 
     def forward(self, z: torch.Tensor, labels: Optional[torch.Tensor] = None, *, native: bool = False) -> torch.Tensor:
         """Full-size images (the level's repeated up), or with `native` the level's own size, which is
         what training shows D: no work is spent on pixels the level does not draw."""
         level, alpha = self.stage()
-        x = self.first(self.condition(z, labels)[:, :, None, None])
+        x = coarser = self.first(self.condition(z, labels)[:, :, None, None])
         for block in self.blocks[:level]:
-            x = block(x)
-        new = torch.tanh(self.to_rgbs[level](self.blocks[level](x)))
+            coarser, x = x, block(x)
+        new = torch.tanh(self.to_rgbs[level](x))
         if level > 0 and alpha < 1.0:
-            old = F.interpolate(torch.tanh(self.to_rgbs[level - 1](x)), scale_factor=2.0, mode="nearest")
+            old = F.interpolate(torch.tanh(self.to_rgbs[level - 1](coarser)), scale_factor=2.0, mode="nearest")
             new = torch.lerp(old, new, alpha)
         return new if native else _repeat_to(new, self.resolution)
 
@@ -97,24 +104,23 @@ class ProgressiveDiscriminator(_Staged):
         check_resolution(resolution)
         self.resolution, self.channels, self.num_classes = resolution, channels, num_classes
         self.sizes, plan, sn = sizes_of(resolution), plan_of(resolution, width), spectral_norm
-        self.from_rgbs = nn.ModuleList(maybe_spectral_norm(nn.Conv2d(channels, plan[s], 1), sn) for s in self.sizes)
+        self.from_rgbs = nn.ModuleList(nn.Sequential(
+            maybe_spectral_norm(nn.Conv2d(channels, plan[s // 2], 4, 2, 1, bias=sn), sn), nn.LeakyReLU(0.2, True))
+            for s in self.sizes)
         self.blocks = nn.ModuleList(nn.Sequential(
-            maybe_spectral_norm(nn.Conv2d(plan[s], plan[s // 2], 4, 2, 1, bias=sn), sn),
-            *([] if sn else [nn.BatchNorm2d(plan[s // 2])]), nn.LeakyReLU(0.2, True)) for s in self.sizes)
+            maybe_spectral_norm(nn.Conv2d(plan[s // 2], plan[s // 4], 4, 2, 1, bias=sn), sn),
+            *([] if sn else [nn.BatchNorm2d(plan[s // 4])]), nn.LeakyReLU(0.2, True)) for s in self.sizes[1:])
         final = maybe_spectral_norm(nn.Conv2d(plan[4], 1, 4, 1, 0, bias=False), sn)
         self.head = ProjectionHead(plan[4], num_classes, sn, linear=final)
         self._stage_buffers(len(self.sizes))
 
-    def _from_rgb(self, level: int, image: torch.Tensor) -> torch.Tensor:
-        return F.leaky_relu(self.from_rgbs[level](image), 0.2)
-
     def forward(self, x: torch.Tensor, labels: Optional[torch.Tensor] = None) -> torch.Tensor:
         level, alpha = self.stage()
         image = _average_to(x, self.sizes[level])
-        h = self.blocks[level](self._from_rgb(level, image))
+        h, below = self.from_rgbs[level](image), list(self.blocks[:level])
         if level > 0 and alpha < 1.0:
-            h = torch.lerp(self._from_rgb(level - 1, F.avg_pool2d(image, 2)), h, alpha)
-        for block in reversed(self.blocks[:level]):
+            h = torch.lerp(self.from_rgbs[level - 1](F.avg_pool2d(image, 2)), below.pop()(h), alpha)
+        for block in reversed(below):
             h = block(h)
         pooled = h.sum((2, 3)) if self.num_classes else h
         return self.head(h, pooled, labels)

@@ -4,6 +4,7 @@ import torch
 import torch.nn.functional as F
 
 from ganvas.models import build_discriminator, build_generator
+from ganvas.models import dcgan
 from ganvas.models.progressive import blend_reals, sizes_of
 
 from .specs import spec
@@ -47,7 +48,7 @@ def test_fade_in_starts_at_the_level_below_and_ends_at_the_new_block_alone():
             g.set_stage(level, 0.0)
             assert torch.allclose(g(z), below, atol=1e-6)
             x = g.first(z[:, :, None, None])
-            for block in g.blocks[:level + 1]:
+            for block in g.blocks[:level]:
                 x = block(x)
             alone = F.interpolate(torch.tanh(g.to_rgbs[level](x)), size=32, mode="nearest")
             g.set_stage(level, 1.0)
@@ -108,3 +109,31 @@ def test_all_blocks_exist_from_the_start_and_the_stage_is_a_buffer():
     assert int(state["level"]) == 0 and float(state["alpha"]) == 0.0
     with pytest.raises(ValueError, match="level"):
         g.set_stage(3, 1.0)
+
+
+@pytest.mark.parametrize("resolution,spectral_norm", [(32, False), (64, True)])
+def test_the_last_level_is_dcgan_layer_for_layer(resolution, spectral_norm):
+    grown = spec("dcgan", z_dim=8, resolution=resolution, channels=3, width=8, progressive=True,
+                 spectral_norm=spectral_norm)
+    plain = spec("dcgan", z_dim=8, resolution=resolution, channels=3, width=8, spectral_norm=spectral_norm)
+    torch.manual_seed(0)
+    g, d = build_generator(grown).eval(), build_discriminator(grown).eval()
+    g_plain, d_plain = build_generator(plain).eval(), build_discriminator(plain).eval()
+    last = len(g.sizes) - 1
+    g_path = [*g.first, *(layer for block in g.blocks for layer in block), g.to_rgbs[last]]
+    d_path = [*d.from_rgbs[last], *(layer for block in reversed(d.blocks) for layer in block)]
+    _copy_layers(g_path, [m for m in g_plain.net if not isinstance(m, torch.nn.Tanh)])
+    _copy_layers(d_path, list(d_plain.features))
+    d_plain.head.load_state_dict(d.head.state_dict())
+    z, images = torch.randn(4, 8), torch.rand(4, 3, resolution, resolution) * 2 - 1
+    with torch.no_grad():
+        assert torch.allclose(g(z), g_plain(z), atol=1e-6)
+        assert torch.allclose(d(images), d_plain(images), atol=1e-5)
+    unused = sum(p.numel() for p in g.to_rgbs[:last].parameters())
+    assert sum(p.numel() for p in g.parameters()) - unused == sum(p.numel() for p in g_plain.parameters())
+
+
+def _copy_layers(source, target):
+    assert [type(m).__name__ for m in source] == [type(m).__name__ for m in target]
+    for src, dst in zip(source, target):
+        dst.load_state_dict(src.state_dict())
