@@ -4,7 +4,6 @@ import torch
 import torch.nn.functional as F
 
 from ganvas.models import build_discriminator, build_generator
-from ganvas.models import dcgan
 from ganvas.models.progressive import blend_reals, sizes_of
 
 from .specs import spec

@@ -20,6 +20,7 @@ from pathlib import Path
 import pytest
 
 from tests.ui import browser
+from tests.ui.helpers import wait_for
 from tests.ui.images import images_zip, picture, text_as_png
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(420)]
@@ -145,10 +146,12 @@ def measure_concurrency(session) -> None:
         answers = list(pool.map(get, urls))
     wall = time.perf_counter() - start
     statuses, latencies = [s for s, _ in answers], [t for _, t in answers]
+    def moved():
+        step = step_of(session)
+        return step if step > before else None
+
     # Progress is written every few steps, and a slow CPU takes seconds over those: wait for the next record.
-    deadline = time.perf_counter() + 60
-    while (after := step_of(session)) <= before and time.perf_counter() < deadline:
-        time.sleep(0.5)
+    after = wait_for(moved, timeout=60, what="training to go on while the server answers")
     measured = {"requests": len(urls), "all_ok": statuses == [200] * len(urls), "wall_s": round(wall, 3),
                 "median_s": round(statistics.median(latencies), 3), "max_s": round(max(latencies), 3),
                 "train_steps_meanwhile": after - before,
